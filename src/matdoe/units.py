@@ -48,6 +48,7 @@ KINDS: dict[str, Kind] = {
         Kind("time", "hour", "4 h or 90 min"),
         Kind("energy", "electron_volt", "0.38 eV"),
         Kind("mass", "milligram", "500 mg"),
+        Kind("density", "gram / centimeter ** 3", "2.2 g/cm3", positive=True),
         Kind("pressure", "megapascal", "187 MPa"),
         Kind("voltage", "volt", "3.9 V"),
         Kind("current_density", "milliampere / centimeter ** 2", "0.3 mA/cm2"),

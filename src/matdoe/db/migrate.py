@@ -1,0 +1,60 @@
+"""Schema migrations with Alembic, run from Python (``matdoe init`` calls :func:`upgrade`).
+
+The migration scripts live inside the package (``matdoe/db/migrations``) so an installed matdoe
+can upgrade a lab's database without the source tree. Alembic's bookkeeping table is named
+``matdoe_alembic_version`` so that matdoe can share a PostgreSQL database with other tools.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+
+VERSION_TABLE = "matdoe_alembic_version"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(engine: Engine):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of matdoe knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision of the database behind ``engine`` (None when not initialised)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Create or upgrade the schema to ``revision``; returns (before, after) revisions.
+
+    Each migration runs in its own transaction, so an interrupted upgrade leaves the database at
+    the last completed revision and can simply be run again.
+    """
+    from alembic import command
+
+    before = current_revision(engine)
+    command.upgrade(_config(engine), revision)
+    return before, current_revision(engine) or ""
+
+
+def is_initialised(engine: Engine) -> bool:
+    """Whether the database has matdoe's tables."""
+    return inspect(engine).has_table(VERSION_TABLE)
