@@ -256,7 +256,7 @@ def test_to_dict_is_json_able():
 
 
 def test_two_temperatures_are_not_enough():
-    with pytest.raises(InsufficientDataError, match="3 or more temperatures.*got 2"):
+    with pytest.raises(InsufficientDataError, match=r"3 or more temperatures.*got 2"):
         fit_arrhenius([303.15, 303.15, 333.15], [5e-4, 5.1e-4, 1.4e-3])
 
 
