@@ -1,0 +1,127 @@
+"""The ``matdoe`` command line.
+
+One ``Typer`` per command group, joined with ``add_typer``. Commands parse, open one transaction,
+call the library and print; results go to stdout, messages to stderr. Known errors end as one
+line and exit code 1 (2 for usage errors); ``MATDOE_DEBUG=1`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from matdoe import __version__
+from matdoe.cli import analyze, material, measure, model, sample, suggestion
+from matdoe.cli.common import DB_OPTION_HELP, info, new_app, open_database, state
+
+app = new_app(
+    "matdoe: record ball-milled solid-electrolyte batches and their conductivities, model them, "
+    "and get the next recipes to make."
+)
+app.add_typer(material.app, name="material")
+app.add_typer(sample.app, name="sample")
+app.add_typer(measure.app, name="measure")
+app.add_typer(analyze.app, name="analyze")
+app.add_typer(model.app, name="model")
+app.add_typer(suggestion.app, name="suggestion")
+app.command("suggest")(suggestion.suggest_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"matdoe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP, show_default=False),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Record batches and conductivities, model them, and plan the next experiments."""
+    state(ctx).db = db
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    example: bool = typer.Option(
+        False, "--example", help="also load the paper's silica catalogue and reported values"
+    ),
+) -> None:
+    """Create the database, or upgrade its schema to this version of matdoe."""
+    from matdoe.cli.common import db_url
+    from matdoe.db import mask_url, upgrade
+    from matdoe.db.engine import translated_errors
+
+    engine, factory = open_database(ctx, create=True)
+    with translated_errors(db_url(ctx)):
+        before, after = upgrade(engine)
+    where = mask_url(db_url(ctx))
+    if before == after:
+        info(f"{where}: schema is current (revision {after})")
+    elif before is None:
+        info(f"{where}: created (schema revision {after})")
+    else:
+        info(f"{where}: upgraded from revision {before} to {after}")
+    if example:
+        from matdoe.paper import load_paper_data
+
+        with factory.begin() as session:
+            counts = load_paper_data(session)
+        info(
+            f"loaded the paper's data: {counts['materials']} materials, {counts['samples']} "
+            f"samples, {counts['measurements']} reported values (DOI 10.1039/d5ta09128d)"
+        )
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="a .json file, or a folder for one CSV per table"),
+) -> None:
+    """Write the whole database (records, history, suggestions) to a JSON file or CSV folder."""
+    from matdoe.cli.common import transaction
+    from matdoe.db.bundle import export_bundle
+
+    with transaction(ctx) as session:
+        counts = export_bundle(session, path)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    info(f"exported to {path}: {summary or 'an empty database'}")
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="a .json file or folder written by `matdoe export`"),
+) -> None:
+    """Restore an export into an empty database: all of it, or nothing."""
+    from matdoe.cli.common import transaction
+    from matdoe.db.bundle import import_bundle
+
+    with transaction(ctx) as session:
+        counts = import_bundle(session, path)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    info(f"imported {path}: {summary or 'nothing (the export was empty)'}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    folder: Path = typer.Option(Path("demo"), help="where to build the demo database"),
+    rounds: int = typer.Option(3, min=0, max=20, help="simulated rounds of suggest → measure"),
+    batch: int = typer.Option(4, min=1, max=10, help="recipes per round"),
+) -> None:
+    """Build a fresh demo database from the paper's data and run the design loop on it."""
+    from matdoe.demo import run_demo
+
+    run_demo(folder, rounds=rounds, batch=batch, db=state(ctx).db)
+
+
+def main() -> None:
+    """Entry point of the ``matdoe`` script."""
+    app()

@@ -1,0 +1,243 @@
+"""What every command shares: the database option, error handling and output formats.
+
+Only the standard library, typer and matdoe's light modules are imported at top level, so that
+``matdoe --help`` stays fast; SQLAlchemy, pandas and the science stack load inside commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import enum
+import io
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+from matdoe.errors import DatabaseError, MatdoeError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def debug() -> bool:
+    return os.environ.get("MATDOE_DEBUG", "") not in ("", "0", "false", "no")
+
+
+def fail(message: str) -> None:
+    """One red line on stderr."""
+    from matdoe.db.engine import mask_url
+
+    typer.secho(f"error: {mask_url(message)}", err=True, fg=typer.colors.RED)
+
+
+class MatdoeGroup(TyperGroup):
+    """Turns known errors into one line on stderr and exit code 1 (MATDOE_DEBUG=1: traceback)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MatdoeError as exc:
+            if debug():
+                raise
+            fail(str(exc))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            fail("interrupted; nothing of the unfinished command was written")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            translated = _external_error(exc)
+            if translated is None or debug():
+                raise
+            fail(str(translated))
+            raise typer.Exit(1) from None
+
+
+def _external_error(exc: Exception) -> Exception | None:
+    """Database driver and file-system errors are the world's fault, not bugs: one line."""
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            from matdoe.db.engine import translate_error
+
+            return translate_error(exc)
+    if isinstance(exc, PermissionError):
+        return DatabaseError(f"permission denied: {exc.filename}")
+    if isinstance(exc, OSError) and exc.errno == 28:
+        return DatabaseError("the disk is full; nothing was written")
+    return None
+
+
+def new_app(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        cls=MatdoeGroup,
+        help=help_text,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
+
+@dataclass
+class State:
+    db: str | None = None
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+def db_url(ctx: typer.Context) -> str:
+    from matdoe.db.engine import resolve_url
+
+    return resolve_url(state(ctx).db)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        return Path(url[len(prefix) :].split("?")[0])
+    return None
+
+
+def open_database(
+    ctx: typer.Context, *, create: bool = False
+) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for the chosen database; it must be initialised unless create."""
+    from matdoe.db import make_engine, mask_url, session_factory
+    from matdoe.db.migrate import head_revision, is_initialised
+
+    url = db_url(ctx)
+    path = _sqlite_path(url)
+    if path is not None and not create and not path.exists():
+        raise DatabaseError(
+            f"no matdoe database at {path}; create it with `matdoe init` "
+            "(or choose one with --db or MATDOE_DB)"
+        )
+    if path is not None and create and not path.parent.exists():
+        raise DatabaseError(f"cannot create {path}: the folder {path.parent} does not exist")
+    engine = make_engine(url)
+    if not create:
+        from matdoe.db.migrate import current_revision
+
+        try:
+            initialised = is_initialised(engine)
+        except Exception as exc:
+            from matdoe.db.engine import translate_error
+
+            raise translate_error(exc, url) from exc
+        if not initialised:
+            raise DatabaseError(
+                f"{mask_url(url)} is not a matdoe database yet; run `matdoe init` first"
+            )
+        if current_revision(engine) != head_revision():
+            raise DatabaseError(
+                f"{mask_url(url)} has an older schema; upgrade it with `matdoe init`"
+            )
+    return engine, session_factory(engine)
+
+
+@contextlib.contextmanager
+def transaction(ctx: typer.Context) -> Iterator[Session]:
+    """One transaction for the whole command: committed on success, rolled back on any error."""
+    _engine, factory = open_database(ctx)
+    with factory.begin() as session:
+        yield session
+
+
+def info(message: str) -> None:
+    """A message for the person (stderr, so stdout stays clean for data)."""
+    typer.echo(message, err=True)
+
+
+def is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value != 0 and (abs(value) < 1e-2 or abs(value) >= 1e5):
+            return f"{value:.3g}"
+        return f"{value:.4g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def render(
+    rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None
+) -> str:
+    """Rows as an aligned text table, CSV, or JSON."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == Format.json:
+        return json.dumps(
+            [{c: r.get(c) for c in columns} for r in rows],
+            indent=1,
+            ensure_ascii=False,
+            default=str,
+        )
+    if fmt == Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            value = [row.get(c) for c in columns]
+            writer.writerow(
+                ["" if v is None else (repr(v) if isinstance(v, float) else v) for v in value]
+            )
+        return buffer.getvalue().rstrip("\n")
+    cells = [[_text(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    return "\n".join(lines)
+
+
+def output(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None = None,
+    *,
+    empty: str = "nothing to show",
+) -> None:
+    if not rows and fmt == Format.table:
+        info(empty)
+        return
+    typer.echo(render(rows, fmt, columns))
+
+
+def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
+    """Aligned 'key  value' lines for a record view."""
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k.ljust(width)}  {_text(v)}" for k, v in pairs if v not in (None, ""))
+
+
+DB_OPTION_HELP = "database URL (default: $MATDOE_DB, else sqlite:///matdoe.db in this folder)"
+FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="output format")
