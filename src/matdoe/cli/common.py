@@ -137,6 +137,9 @@ def open_database(
     if path is not None and create and not path.parent.exists():
         raise DatabaseError(f"cannot create {path}: the folder {path.parent} does not exist")
     engine = make_engine(url)
+    # Close the pooled connections when the command ends, not whenever the engine is collected
+    # (an open PostgreSQL connection left to the garbage collector warns and holds a slot).
+    ctx.find_root().call_on_close(engine.dispose)
     if not create:
         from matdoe.db.migrate import current_revision
 
