@@ -99,13 +99,19 @@ def campaign_space(session: Session, campaign: Campaign) -> SearchSpace:
     return space
 
 
-def observations(session: Session, *, include_incomplete: bool = False) -> pd.DataFrame:
+def observations(
+    session: Session,
+    *,
+    include_incomplete: bool = False,
+    sources: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """One row per impedance measurement, in the columns the models read.
 
     Columns: ``sample``, ``silica``, ``vol_pct``, ``milling_h``, ``temperature_c``,
     ``log10_sigma``, ``log10_sigma_std``, ``sigma_s_cm``, ``source``. Rows whose recipe lacks a
     model input (no scaffold, or an unstated milling time) are dropped unless
-    ``include_incomplete``; ``df.attrs["dropped"]`` counts them.
+    ``include_incomplete``; ``df.attrs["dropped"]`` counts them. ``sources`` keeps only
+    measurements of those sources (``measured``, ``paper``, ``simulated``).
     """
     import pandas as pd
 
@@ -126,6 +132,8 @@ def observations(session: Session, *, include_incomplete: bool = False) -> pd.Da
         .where(Measurement.kind == "eis", Measurement.sigma_s_cm.is_not(None))
         .order_by(Measurement.id)
     )
+    if sources is not None:
+        query = query.where(Measurement.source.in_(sources))
     rows = []
     for label, silica, vol, milling, temperature_k, sigma, sigma_std, source in session.execute(
         query

@@ -113,7 +113,7 @@ def import_command(
 def demo(
     ctx: typer.Context,
     folder: Path = typer.Option(Path("demo"), help="where to build the demo database"),
-    rounds: int = typer.Option(3, min=0, max=20, help="simulated rounds of suggest → measure"),
+    rounds: int = typer.Option(4, min=0, max=20, help="simulated rounds of suggest → measure"),
     batch: int = typer.Option(4, min=1, max=10, help="recipes per round"),
 ) -> None:
     """Build a fresh demo database from the paper's data and run the design loop on it."""

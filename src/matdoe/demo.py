@@ -1,0 +1,352 @@
+"""`matdoe demo` / `make demo`: the whole loop on a fresh SQLite database.
+
+1. Create ``demo/matdoe.db`` and load the paper's catalogue and reported values.
+2. Run a few rounds of: ask the model for a batch of recipes at 30 °C → "make and measure" them
+   with the digital twin (:mod:`matdoe.simulate`; SIMULATED data, labelled as such in the
+   database: source ``simulated``, labels ``sim-...``) → record them as samples, pellets and
+   impedance resistances, which matdoe turns into conductivities and Arrhenius fits.
+3. Print how the best conductivity found improves, fit the model, cross-validate it, save plots,
+   and end with the next suggestions and the masses to weigh.
+
+Nothing here is a measurement: the twin is built from the paper's stated facts plus assumed
+curve shapes (see :class:`matdoe.simulate.DigitalTwin`).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import typer
+
+TEMPERATURES_C = (30.0, 40.0, 50.0, 60.0)
+# The demo plays a lab that starts the campaign from its own (simulated) batches only; the paper's
+# values stay in the database for reference and comparison but do not feed the model.
+SOURCES = ("simulated",)
+THICKNESS_CM = 0.032  # 320 µm, within the paper's 200-400 µm
+AREA_CM2 = 0.785  # the paper's electrode area
+
+
+def _say(text: str = "") -> None:
+    typer.echo(text)
+
+
+def _heading(text: str) -> None:
+    _say()
+    _say(typer.style(text, bold=True))
+
+
+def build_demo_database(
+    folder: Path, *, rounds: int = 3, batch: int = 4, seed: int = 0, quiet: bool = False
+) -> str:
+    """Build the demo database in ``folder`` (replacing an old one); returns its URL."""
+    from matdoe.db import make_engine, session_factory, upgrade
+    from matdoe.paper import load_paper_data
+
+    say = (lambda *_: None) if quiet else _say
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "matdoe.db"
+    for stale in folder.glob("matdoe.db*"):
+        stale.unlink()
+    url = f"sqlite:///{path.as_posix()}"
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    with factory.begin() as session:
+        counts = load_paper_data(session)
+    say(
+        f"created {path} and loaded the paper's data (DOI 10.1039/d5ta09128d): "
+        f"{counts['materials']} materials, {counts['samples']} samples, "
+        f"{counts['measurements']} reported values"
+    )
+    for number in range(1, rounds + 1):
+        run_round(factory, number, batch=batch, seed=seed, say=say)
+    engine.dispose()
+    return url
+
+
+def run_round(factory: Any, number: int, *, batch: int, seed: int, say: Any = _say) -> float:
+    """One round: suggest a batch at 30 °C, simulate making and measuring it, record it."""
+    from matdoe.campaign import (
+        campaign_space,
+        get_campaign,
+        model_table,
+        observations,
+        pending,
+        record_suggestions,
+    )
+    from matdoe.db.store import add_sample, refresh_fits
+    from matdoe.records import SampleRecord
+    from matdoe.simulate import DigitalTwin
+    from matdoe.suggest import suggest
+
+    twin = DigitalTwin()
+    with factory.begin() as session:
+        campaign = get_campaign(session, lock=True)
+        space = campaign_space(session, campaign)
+        table = model_table(observations(session, sources=SOURCES), space)
+        columns = [*space.parameter_names, *space.condition_names, "log10_sigma", "log10_sigma_std"]
+        waiting = pending(session, campaign)
+        proposals = suggest(
+            table[columns],
+            space,
+            objective="log10_sigma",
+            n=batch,
+            pending=waiting[list(space.parameter_names)] if len(waiting) else None,
+            conditions={"temperature_c": 30.0},
+            random_state=seed + number,
+        )
+        stored = record_suggestions(
+            session,
+            campaign,
+            proposals,
+            conditions={"temperature_c": 30.0},
+            strategy="gp-ei",
+            parameters=space.parameter_names,
+        )
+        measured = twin.measure(proposals, TEMPERATURES_C, random_state=seed * 1000 + number)
+        for position, (suggestion, (_, row)) in enumerate(
+            zip(stored, proposals.iterrows(), strict=True), start=1
+        ):
+            label = f"sim-R{number}-{position}"
+            runs = measured[
+                (measured["silica"] == row["silica"])
+                & (measured["vol_pct"] == row["vol_pct"])
+                & (measured["milling_h"] == row["milling_h"])
+            ]
+            record = SampleRecord.model_validate(
+                {
+                    "label": label,
+                    "host": "Na2B12H12",
+                    "scaffold": row["silica"],
+                    "scaffold_vol_pct": float(row["vol_pct"]),
+                    "milling_h": float(row["milling_h"]),
+                    "batch_mg": 500,
+                    "milling_rpm": 400,
+                    "ball_to_powder": 140,
+                    "mill_on_min": 5,
+                    "mill_off_min": 5,
+                    "atmosphere": "Ar",
+                    "source": "simulated",
+                    "suggestion_id": suggestion.id,
+                    "notes": "SIMULATED by matdoe.simulate.DigitalTwin for the demo; not a measurement",
+                    "pellet": {"thickness_cm": THICKNESS_CM, "area_cm2": AREA_CM2},
+                    "measurements": [
+                        {
+                            "kind": "eis",
+                            "temperature_k": float(run.temperature_c) + 273.15,
+                            "direction": "heating",
+                            "source": "simulated",
+                            # The lab measures R; the twin's sigma becomes the R it implies.
+                            "resistance_ohm": THICKNESS_CM / (float(run.sigma_s_cm) * AREA_CM2),
+                        }
+                        for run in runs.itertuples()
+                    ],
+                }
+            )
+            sample = add_sample(session, record)
+            refresh_fits(session, sample)
+        best = observations(session, sources=SOURCES)
+        at30 = best[(best["temperature_c"] - 30.0).abs() < 0.5]
+        top = at30.loc[at30["log10_sigma"].idxmax()] if len(at30) else None
+    made = ", ".join(
+        f"{r['silica'].removeprefix('SiO2-')} {r['vol_pct']:g} vol% {r['milling_h']:g} h"
+        for _, r in proposals.iterrows()
+    )
+    value = float(top["log10_sigma"]) if top is not None else math.nan
+    say(f"round {number}: made {made}")
+    if top is not None:
+        say(
+            f"         best sigma(30 °C) so far: {10**value:.3g} S/cm ({top['sample']}: "
+            f"{top['silica']}, {top['vol_pct']:g} vol%, {top['milling_h']:g} h)"
+        )
+    return value
+
+
+def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = None) -> None:
+    """The `matdoe demo` command."""
+    import os
+
+    from matdoe.simulate import DigitalTwin
+
+    if db is not None or os.environ.get("MATDOE_DB"):
+        _say("note: the demo always builds its own SQLite database in the demo folder")
+    if folder.exists() and any(folder.iterdir()):
+        shutil.rmtree(folder)
+    _heading("1. A fresh database with the paper's data")
+    url = build_demo_database(folder, rounds=0)
+    _print_catalogue(url)
+
+    _heading(
+        f"2. The design loop on the digital twin (SIMULATED measurements), {rounds} rounds "
+        f"of {batch}"
+    )
+    twin = DigitalTwin()
+    best_recipe, best_value = twin.optimum(30.0)
+    from matdoe.db import make_engine, session_factory
+
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    _say(
+        "The simulated lab starts with no conductivity of its own; the model sees only its "
+        "simulated batches (the paper's values stay in the database for comparison)."
+    )
+    found = math.nan
+    for number in range(1, rounds + 1):
+        found = run_round(factory, number, batch=batch, seed=0)
+    _say(
+        f"after {rounds * batch} simulated batches: best sigma(30 °C) {10**found:.3g} S/cm; "
+        f"the paper's best composite: about 5e-4 S/cm (35 vol% SiO2-A200, 4 h)"
+    )
+    _say(
+        f"(the twin's own optimum at 30 °C: {10**best_value:.3g} S/cm at "
+        f"{best_recipe['silica']}, {best_recipe['vol_pct']:g} vol%, "
+        f"{best_recipe['milling_h']:g} h; the lab never sees this)"
+    )
+
+    _heading("3. The model now")
+    _model_report(factory, folder)
+
+    _heading("4. Next suggestions at 30 °C")
+    _next_suggestions(factory, batch)
+    engine.dispose()
+    _say()
+    _say(f"Explore it: matdoe --db {url} sample list   |   matdoe --db {url} sample show sim-R1-1")
+    _say(f"Plots: {folder}/response.png, {folder}/parity.png, {folder}/arrhenius.png")
+
+
+def _print_catalogue(url: str) -> None:
+    from matdoe.cli.common import Format, render
+    from matdoe.db import make_engine, session_factory
+    from matdoe.db.store import list_materials, list_samples
+
+    engine = make_engine(url)
+    with session_factory(engine).begin() as session:
+        materials = [
+            {
+                "name": m.name,
+                "product": m.product,
+                "BET_m2_g": m.bet_m2_g,
+                "density_g_cm3": m.density_g_cm3,
+                "morphology": m.morphology,
+            }
+            for m in list_materials(session)
+        ]
+        samples = [
+            {
+                k: r[k]
+                for k in (
+                    "label",
+                    "scaffold",
+                    "scaffold_vol_pct",
+                    "milling_h",
+                    "sigma_30c_s_cm",
+                    "sigma_60c_s_cm",
+                )
+            }
+            for r in list_samples(session)
+            if r["n_measurements"]
+        ]
+    engine.dispose()
+    _say(render(materials, Format.table))
+    _say()
+    _say("Conductivities the paper states in its text (the rest are in its figures only):")
+    _say(render(samples, Format.table))
+
+
+def _model_report(factory: Any, folder: Path) -> None:
+    from matdoe.analysis import arrhenius_figure
+    from matdoe.campaign import campaign_space, get_campaign, model_table, observations
+    from matdoe.plots import plot_parity, plot_response
+    from matdoe.surrogate import GPSurrogate, cross_validate
+
+    with factory.begin() as session:
+        campaign = get_campaign(session)
+        space = campaign_space(session, campaign)
+        table = model_table(observations(session, sources=SOURCES), space)
+        best = table[(table["temperature_c"] - 30).abs() < 0.5].sort_values("log10_sigma").iloc[-1]
+        arrhenius_figure(session, str(best["sample"])).savefig(
+            folder / "arrhenius.png", dpi=150, bbox_inches="tight"
+        )
+    columns = [*space.parameter_names, *space.condition_names]
+    model = GPSurrogate(space, random_state=0).fit(
+        table[columns], table["log10_sigma"], table["log10_sigma_std"]
+    )
+    summary = model.summary()
+    _say(
+        f"GP on {summary['n_observations']} conductivities; lengthscales "
+        + ", ".join(f"{k} {v:.2g}" for k, v in summary["lengthscales"].items())
+    )
+    cv = cross_validate(
+        GPSurrogate(space, random_state=0),
+        table[columns],
+        table["log10_sigma"],
+        y_std=table["log10_sigma_std"],
+        n_splits=5,
+    )
+    _say(
+        f"5-fold cross-validation: RMSE {cv.rmse:.3f} log10 units, "
+        f"95 % interval covers {cv.coverage95:.0%} of held-out points"
+    )
+    plot_parity(cv.predictions).savefig(folder / "parity.png", dpi=150, bbox_inches="tight")
+    plot_response(
+        model, space, vary="vol_pct", conditions={"temperature_c": 30.0}, observations=table
+    ).savefig(folder / "response.png", dpi=150, bbox_inches="tight")
+
+
+def _next_suggestions(factory: Any, batch: int) -> None:
+    from matdoe.campaign import (
+        campaign_space,
+        get_campaign,
+        model_table,
+        observations,
+        pending,
+        recipe_for,
+        record_suggestions,
+    )
+    from matdoe.cli.common import Format, render
+    from matdoe.suggest import suggest
+
+    with factory.begin() as session:
+        campaign = get_campaign(session, lock=True)
+        space = campaign_space(session, campaign)
+        table = model_table(observations(session, sources=SOURCES), space)
+        columns = [*space.parameter_names, *space.condition_names, "log10_sigma", "log10_sigma_std"]
+        waiting = pending(session, campaign)
+        proposals = suggest(
+            table[columns],
+            space,
+            objective="log10_sigma",
+            n=batch,
+            pending=waiting[list(space.parameter_names)] if len(waiting) else None,
+            conditions={"temperature_c": 30.0},
+            random_state=99,
+        )
+        stored = record_suggestions(
+            session,
+            campaign,
+            proposals,
+            conditions={"temperature_c": 30.0},
+            strategy="gp-ei",
+            parameters=space.parameter_names,
+        )
+        rows = []
+        for suggestion, (_, row) in zip(stored, proposals.iterrows(), strict=True):
+            recipe = recipe_for(session, row["silica"], float(row["vol_pct"]))
+            mean, std = float(row["predicted_mean"]), float(row["predicted_std"])
+            rows.append(
+                {
+                    "id": suggestion.id,
+                    "silica": row["silica"],
+                    "vol_pct": row["vol_pct"],
+                    "milling_h": row["milling_h"],
+                    "sigma_30C_S_cm": 10**mean,
+                    "95%_interval": f"{10 ** (mean - 1.96 * std):.2g}–{10 ** (mean + 1.96 * std):.2g}",
+                    "weigh_Na2B12H12_mg": round(recipe.host_mg, 1),
+                    "weigh_SiO2_mg": round(recipe.scaffold_mg, 1),
+                    "balls_g": round(recipe.balls_g, 1),
+                }
+            )
+    _say(render(rows, Format.table))
