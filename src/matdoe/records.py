@@ -266,16 +266,30 @@ class SampleRecord(_Record):
 
 
 class BundleRecord(_Record):
-    """A whole database: the file ``matdoe export`` writes and ``matdoe import`` reads."""
+    """A whole database as ``matdoe export`` writes it: every row of every table, ids included.
+
+    ``matdoe import`` reads it back into an empty database (see ``matdoe.db.bundle``).
+    """
 
     model_config = ConfigDict(title="bundle")
 
     format: Literal["matdoe-bundle"] = "matdoe-bundle"
     version: Literal[1] = 1
-    materials: list[MaterialRecord] = Field(default_factory=list)
-    samples: list[SampleRecord] = Field(default_factory=list)
-    campaigns: list[dict[str, Any]] = Field(default_factory=list)
-    suggestions: list[dict[str, Any]] = Field(default_factory=list)
+    matdoe: str | None = Field(default=None, description="version of matdoe that wrote it")
+    tables: dict[
+        Literal[
+            "material",
+            "campaign",
+            "suggestion",
+            "sample",
+            "pellet",
+            "measurement",
+            "spectrum",
+            "fit",
+            "revision",
+        ],
+        list[dict[str, Any]],
+    ] = Field(default_factory=dict, description="rows of each table, by id")
 
 
 R = TypeVar("R", bound=BaseModel)
