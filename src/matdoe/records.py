@@ -100,8 +100,11 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
 
     def dump(self) -> dict[str, Any]:
-        """JSON-able dict without unset optional fields (None) for compact files."""
-        return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, [], {})}
+        """JSON-able dict without unset optional fields (None, no measurements) for compact files.
+
+        An empty ``extra``/``details`` object is kept: dropping it would read back as None.
+        """
+        return {k: v for k, v in self.model_dump(mode="json").items() if v is not None and v != []}
 
 
 class MaterialRecord(_Record):
