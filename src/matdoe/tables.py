@@ -81,33 +81,48 @@ def read_structured(path: Path) -> Any:
         raise InvalidRecordError(f"{path.name}: malformed YAML{where}: {problem}") from None
 
 
+class CsvRow(dict[str, str]):
+    """A CSV row as a dict that remembers its line in the file, for error messages."""
+
+    line: int = 0
+
+
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV (comma, semicolon or tab separated) as dicts; '#' lines are comments."""
+    """Rows of a CSV (comma, semicolon or tab separated) as dicts; '#' lines are comments.
+
+    Each row is a :class:`CsvRow` whose ``line`` is its line number in the file (comments and
+    blank lines counted), so that errors point at the line a person sees in an editor.
+    """
     text = _read_text(path)
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    body = "\n".join(lines)
+    # Blank out comments instead of removing them: line numbers stay those of the file.
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    first = next((line for line in lines if line.strip()), "")
     try:
-        dialect = csv.Sniffer().sniff(lines[0] if lines else "", delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
-    rows = list(reader)
-    if not rows:
-        raise InvalidRecordError(f"{path.name}: no header row")
-    header = [h.strip() for h in rows[0]]
-    if len(set(header)) != len(header):
-        raise InvalidRecordError(f"{path.name}: repeated column names in the header")
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    header: list[str] | None = None
+    out: list[dict[str, str]] = []
+    for row in reader:
         if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [h.strip() for h in row]
+            if len(set(header)) != len(header):
+                raise InvalidRecordError(f"{path.name}: repeated column names in the header")
             continue
         if len(row) != len(header):
             raise InvalidRecordError(
-                f"{path.name} line {number}: {len(row)} values for {len(header)} columns "
-                "(truncated or ragged row)"
+                f"{path.name} line {reader.line_num}: {len(row)} values for {len(header)} "
+                "columns (truncated or ragged row)"
             )
-        out.append(dict(zip(header, (cell.strip() for cell in row), strict=True)))
+        item = CsvRow(zip(header, (cell.strip() for cell in row), strict=True))
+        item.line = reader.line_num
+        out.append(item)
+    if header is None:
+        raise InvalidRecordError(f"{path.name}: no header row")
     if not out:
         raise InvalidRecordError(f"{path.name}: a header but no rows")
     return out
@@ -138,7 +153,8 @@ def samples_from_rows(rows: list[dict[str, str]], *, name: str) -> list[SampleRe
     grouped: dict[str, dict[str, Any]] = {}
     first_row: dict[str, int] = {}
     measurement_columns = [c for c in rows[0] if c in MEASUREMENT_FIELDS and c not in SHARED_FIELDS]
-    for number, row in enumerate(rows, start=2):
+    for index, row in enumerate(rows, start=2):
+        number = getattr(row, "line", index)  # the file's line when read from a file
         where = f"{name} row {number}"
         values = {c: _cell(c, v, where) for c, v in row.items()}
         label = values.get("label")
