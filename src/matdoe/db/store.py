@@ -27,7 +27,13 @@ from matdoe.db.models import (
     utcnow,
 )
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
-from matdoe.records import MaterialRecord, MeasurementRecord, PelletRecord, SampleRecord
+from matdoe.records import (
+    MaterialRecord,
+    MeasurementRecord,
+    PelletRecord,
+    SampleRecord,
+    parse_record,
+)
 
 # The default milling programme of the paper (domain.md: Fritsch P7, 400 rpm, BPR 140:1,
 # 5 min on / 5 min off, WC jar and balls, argon). Used only where the user leaves a value empty
@@ -204,7 +210,7 @@ def update_sample(session: Session, label: str, changes: dict[str, Any]) -> Samp
     current.update(changes)
     current["measurements"] = []
     current.pop("pellet", None)
-    record = SampleRecord.model_validate(current)
+    record = parse_record(SampleRecord, current, where=f"sample {label!r}")
     if record.label != sample.label and (
         session.scalar(select(Sample.id).where(Sample.label == record.label)) is not None
     ):
