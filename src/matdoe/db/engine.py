@@ -70,7 +70,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     resolved = resolve_url(url)
     try:
         parsed = make_url(resolved)
-    except sa_exc.ArgumentError as exc:
+    except (sa_exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is no number
         raise InvalidRecordError(
             f"cannot read the database URL {mask_url(resolved)!r}; use e.g. sqlite:///matdoe.db "
             "or postgresql+psycopg://user@host/dbname"
