@@ -9,16 +9,23 @@ silica -> BET area, mesoporous flag; one-hot added when ``one_hot=True``), numer
 
 Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs):
 
-* kernel: ``s² · Matérn-5/2(ARD lengthscales)`` plus, when a condition varies in the data, a linear
-  kernel ``c² · t·t'`` on the condition features, so a common Arrhenius slope in 1000/T is cheap to
-  learn while recipe-dependent slopes come through the Matérn part;
+* kernel: ``s² · Matérn-5/2(ARD, all features)`` plus, when the space has categoricals, a second
+  ``s_shared² · Matérn-5/2(ARD, numeric features only)`` with the same lengthscales, shared by all
+  categories (as BoTorch's MixedSingleTaskGP adds a sum to the product kernel), so a vol% or
+  milling-time trend learned with one silica carries over to the others; plus, when a condition
+  varies in the data, a linear kernel ``c² · t·t'`` on the condition features, so a common
+  Arrhenius slope in 1000/T is cheap to learn while recipe-dependent slopes come through the
+  Matérn part;
 * noise: per point, the known measurement variance (``y_std``, e.g. ``log10_sigma_std``)
   plus a learned white-noise floor (heteroscedastic alpha);
 * hyperparameters: maximum a posteriori with L-BFGS-B and analytic gradients, ``n_restarts``
-  extra starts drawn from the priors. Priors (on the log of each hyperparameter, normal):
-  lengthscale ~ LogNormal(√2 + ½·ln d, √3), the dimension-scaled prior of Hvarfner et al. (2024)
-  that BoTorch uses by default, with bounds [0.01, 100]; signal variance s² ~ LogNormal(0, 1.5);
-  noise floor ~ LogNormal(ln 1e-2, 2) bounded to [1e-6, 2]; linear variance ~ LogNormal(0, 2);
+  extra starts drawn from the priors (short runs, the best continued to convergence). Priors
+  (normal on the log of each hyperparameter): lengthscales LogNormal(ln 0.5, 1) in the unit cube,
+  bounded to [0.01, 100] (the longer, dimension-scaled prior of Hvarfner et al. 2024 that BoTorch
+  uses by default was tried and found too smooth for the few-data, peaked responses of milling
+  recipes); signal variances LogNormal(0, 1.5); noise floor LogNormal(ln 3e-3, 1.5) of the output
+  variance, or LogNormal(ln 1e-4, 1.5) when the measurement std is known, bounded to
+  [1e-6, 2]; linear variance LogNormal(0, 2);
 * replicates (identical encoded rows) are aggregated into one point with the mean and the variance
   of the mean, and their spread enters the likelihood of the noise floor, so a table with many
   replicates costs no more than its distinct recipes.
@@ -56,13 +63,16 @@ _SIGNAL_BOUNDS = (math.log(1e-2), math.log(1e2))
 _NOISE_BOUNDS = (math.log(1e-6), math.log(2.0))
 _LINEAR_BOUNDS = (math.log(1e-4), math.log(1e2))
 _SIGNAL_PRIOR = (0.0, 1.5)
-_NOISE_PRIOR = (math.log(1e-2), 2.0)
+# Noise-floor variance (standardised units): without known measurement noise the floor is the
+# whole noise (median 3e-3 of the output variance); with it, the floor is a small extra (1e-4).
+_NOISE_PRIOR = (math.log(3e-3), 1.5)
+_NOISE_PRIOR_KNOWN = (math.log(1e-4), 1.5)
 _LINEAR_PRIOR = (0.0, 2.0)
 
 
 def _lengthscale_prior(d: int) -> tuple[float, float]:
-    """(mean, sd) of log lengthscale: Hvarfner et al. 2024 dimension-scaled prior."""
-    return math.sqrt(2.0) + 0.5 * math.log(max(d, 1)), math.sqrt(3.0)
+    """(mean, sd) of log lengthscale in the unit cube: median 0.5, 95 % within [0.07, 3.6]."""
+    return math.log(0.5), 1.0
 
 
 def _matern52(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,16 +104,71 @@ class _Data:
         return _Data(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-def _neg_log_posterior(theta: np.ndarray, data: _Data, d: int, linear: bool) -> tuple[float, Any]:
+@dataclass(frozen=True)
+class _Structure:
+    """Which kernel terms are present and the layout of the hyperparameter vector.
+
+    theta = [log lengthscales (d), log s², log noise floor, (log s²_shared), (log c²_linear)]
+    """
+
+    d: int
+    shared_cols: np.ndarray  # numeric (non-categorical) feature columns of the shared term
+    linear: bool
+    known_noise: bool = False
+
+    @property
+    def shared(self) -> bool:
+        return len(self.shared_cols) > 0
+
+    @property
+    def i_shared(self) -> int:
+        return self.d + 2
+
+    @property
+    def i_linear(self) -> int:
+        return self.d + 2 + int(self.shared)
+
+    def priors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(prior mean, prior sd, lower bound, upper bound) of each log-hyperparameter."""
+        mu_l, sd_l = _lengthscale_prior(self.d)
+        rows = [(mu_l, sd_l, *_LS_BOUNDS)] * self.d
+        noise_prior = _NOISE_PRIOR_KNOWN if self.known_noise else _NOISE_PRIOR
+        rows += [(*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS), (*noise_prior, *_NOISE_BOUNDS)]
+        if self.shared:
+            rows.append((*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS))
+        if self.linear:
+            rows.append((*_LINEAR_PRIOR, *_LINEAR_BOUNDS))
+        arr = np.array(rows, dtype=float)
+        return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+
+
+def _kernel_terms(
+    theta: np.ndarray, za: np.ndarray, zb: np.ndarray, st: _Structure
+) -> tuple[np.ndarray, list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
+    """Kernel matrix and, per Matérn term, (variance, M, G, scaled za, scaled zb, columns)."""
+    ls = np.exp(theta[: st.d])
+    terms = []
+    cols_all = np.arange(st.d)
+    specs = [(math.exp(theta[st.d]), cols_all)]
+    if st.shared:
+        specs.append((math.exp(theta[st.i_shared]), st.shared_cols))
+    k = np.zeros((len(za), len(zb)))
+    for var, cols in specs:
+        a = za[:, cols] / ls[cols]
+        b = zb[:, cols] / ls[cols]
+        m, g = _matern52(np.sqrt(_sqdist(a, b)))
+        k += var * m
+        terms.append((var, m, g, a, cols))
+    return k, terms  # type: ignore[return-value]
+
+
+def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[float, Any]:
     """Negative log marginal likelihood plus negative log prior, and its gradient."""
-    ls = np.exp(theta[:d])
-    s2, nz = math.exp(theta[d]), math.exp(theta[d + 1])
-    zs = data.z / ls
-    r = np.sqrt(_sqdist(zs, zs))
-    m, g = _matern52(r)
-    k = s2 * m
-    if linear:
-        slin = math.exp(theta[d + 2])
+    d = st.d
+    nz = math.exp(theta[d + 1])
+    k, terms = _kernel_terms(theta, data.z, data.z, st)
+    if st.linear:
+        slin = math.exp(theta[st.i_linear])
         k = k + slin * (data.t @ data.t.T)
     n = len(data.y)
     k[np.diag_indices(n)] += nz * data.floor_weight + data.fixed_var + _JITTER
@@ -115,14 +180,17 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, d: int, linear: bool) -> 
     kinv = linalg.cho_solve(chol, np.eye(n), check_finite=False)
     nll = 0.5 * data.y @ alpha + np.log(np.diag(chol[0])).sum() + 0.5 * n * _LOG_2PI
     w = np.outer(alpha, alpha) - kinv
-    grad = np.empty_like(theta)
-    wg = w * (s2 * g)
-    rs = wg.sum(1)
-    grad[:d] = -0.5 * (2.0 * (zs * zs * rs[:, None]).sum(0) - 2.0 * (zs * (wg @ zs)).sum(0))
-    grad[d] = -0.5 * s2 * (w * m).sum()
+    grad = np.zeros_like(theta)
+    for i_term, (var, m, g, zs, cols) in enumerate(terms):
+        # dK/dlog l_k = var · G · (Δz_k / l_k)²; sum over i, j via row sums (W∘G symmetric).
+        wg = w * (var * g)
+        rs = wg.sum(1)
+        grad[cols] += -0.5 * (2.0 * (zs * zs * rs[:, None]).sum(0) - 2.0 * (zs * (wg @ zs)).sum(0))
+        i_var = d if i_term == 0 else st.i_shared
+        grad[i_var] = -0.5 * var * (w * m).sum()
     grad[d + 1] = -0.5 * (np.diag(w) * nz * data.floor_weight).sum()
-    if linear:
-        grad[d + 2] = -0.5 * slin * np.einsum("ic,ij,jc->", data.t, w, data.t)
+    if st.linear:
+        grad[st.i_linear] = -0.5 * slin * np.einsum("ic,ij,jc->", data.t, w, data.t)
     # Replicate spread: likelihood of the within-group deviations (noise floor + known variance).
     rep = data.dof > 0
     if rep.any():
@@ -130,12 +198,7 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, d: int, linear: bool) -> 
         nll += 0.5 * (data.ss[rep] / v + data.dof[rep] * np.log(v)).sum()
         grad[d + 1] += 0.5 * (-data.ss[rep] * nz / v**2 + data.dof[rep] * nz / v).sum()
     # Priors (normal on the log-parameters).
-    mu_l, sd_l = _lengthscale_prior(d)
-    priors = (
-        [(mu_l, sd_l)] * d + [_SIGNAL_PRIOR, _NOISE_PRIOR] + ([_LINEAR_PRIOR] if linear else [])
-    )
-    mu = np.array([p[0] for p in priors])
-    sd = np.array([p[1] for p in priors])
+    mu, sd, _, _ = st.priors()
     nll += 0.5 * (((theta - mu) / sd) ** 2).sum()
     grad += (theta - mu) / sd**2
     return float(nll), grad
@@ -303,14 +366,28 @@ class GPSurrogate:
             within_var=var_sum / counts / sc2,
         )
         d = z.shape[1]
-        linear = bool(varying)
+        # A second Matérn term on the numeric features only, shared by all categories, lets what
+        # is learned about vol% or time with one silica carry over to the others.
+        numeric = np.array(
+            [
+                i
+                for i, name in enumerate(self.space.feature_names(one_hot=self.one_hot))
+                if not name.startswith(tuple(f"{c.name}." for c in self.space.categoricals))
+                and not name.startswith(tuple(f"{c.name}=" for c in self.space.categoricals))
+            ],
+            dtype=int,
+        )
+        shared = numeric if self.space.categoricals and 0 < len(numeric) < d else np.zeros(0, int)
+        st = _Structure(
+            d=d, shared_cols=shared, linear=bool(varying), known_noise=bool((s > 0).any())
+        )
         # Hyperparameters on a subset when the data are large.
         fit_data = data
         if g > self.max_fit_points:
             fit_data = data.take(np.sort(rng.choice(g, self.max_fit_points, replace=False)))
         # Many small BLAS calls: threads cost more than they give (5x slower measured on 2 cores).
         with threadpool_limits(1):
-            self.theta_ = self._optimise(fit_data, d, linear, rng)
+            self.theta_ = self._optimise(fit_data, st, rng)
         # Posterior set.
         if g > self.max_exact_points:
             n_top = self.max_exact_points // 4
@@ -319,8 +396,7 @@ class GPSurrogate:
             pick = rng.choice(rest, self.max_exact_points - n_top, replace=False)
             data = data.take(np.sort(np.concatenate([top, pick])))
         self._data = data
-        self._d = d
-        self._linear = linear
+        self._st = st
         self._factorise()
         names = self.space.feature_names(one_hot=self.one_hot)
         self.feature_names_ = tuple(names)
@@ -329,29 +405,27 @@ class GPSurrogate:
         }
         self.outputscale_ = float(math.sqrt(math.exp(self.theta_[d])) * self.y_scale_)
         self.noise_std_ = float(math.sqrt(math.exp(self.theta_[d + 1])) * self.y_scale_)
+        self.shared_outputscale_ = (
+            float(math.sqrt(math.exp(self.theta_[st.i_shared])) * self.y_scale_)
+            if st.shared
+            else 0.0
+        )
         self.linear_scale_ = (
-            float(math.sqrt(math.exp(self.theta_[d + 2])) * self.y_scale_) if linear else 0.0
+            float(math.sqrt(math.exp(self.theta_[st.i_linear])) * self.y_scale_)
+            if st.linear
+            else 0.0
         )
         self.n_observations_ = n
         self.n_distinct_ = g
-        self.log_marginal_likelihood_ = -float(
-            _neg_log_posterior(self.theta_, fit_data, d, linear)[0]
-        )
+        self.log_marginal_likelihood_ = -float(_neg_log_posterior(self.theta_, fit_data, st)[0])
         return self
 
-    def _optimise(self, data: _Data, d: int, linear: bool, rng: np.random.Generator) -> np.ndarray:
-        mu_l, sd_l = _lengthscale_prior(d)
-        bounds = (
-            [_LS_BOUNDS] * d
-            + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]
-            + ([_LINEAR_BOUNDS] if linear else [])
-        )
-        lo = np.array([b[0] for b in bounds])
-        hi = np.array([b[1] for b in bounds])
-        mu = np.array([mu_l] * d + [_SIGNAL_PRIOR[0], _NOISE_PRIOR[0]] + ([0.0] if linear else []))
-        sd = np.array([sd_l] * d + [_SIGNAL_PRIOR[1], _NOISE_PRIOR[1]] + ([2.0] if linear else []))
-        # Start at a moderately short lengthscale (0.5 in the unit cube) and from prior draws.
-        starts = [np.clip(np.concatenate([np.full(d, math.log(0.5)), mu[d:]]), lo, hi)]
+    def _optimise(self, data: _Data, st: _Structure, rng: np.random.Generator) -> np.ndarray:
+        mu, sd, lo, hi = st.priors()
+        # Start at a moderate lengthscale (0.5 in the unit cube) and from prior draws.
+        first = mu.copy()
+        first[: st.d] = math.log(0.5)
+        starts = [np.clip(first, lo, hi)]
         for _ in range(max(0, self.n_restarts)):
             starts.append(np.clip(mu + sd * rng.standard_normal(len(mu)) * 0.7, lo, hi))
         box = list(zip(lo, hi, strict=True))
@@ -360,7 +434,7 @@ class GPSurrogate:
             res = optimize.minimize(
                 _neg_log_posterior,
                 x0,
-                args=(data, d, linear),
+                args=(data, st),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=box,
@@ -374,12 +448,8 @@ class GPSurrogate:
         return theta if val <= best_val else best_theta
 
     def _factorise(self) -> None:
-        data, d = self._data, self._d
-        th = self.theta_
-        self._ls = np.exp(th[:d])
-        self._s2 = math.exp(th[d])
-        self._nz = math.exp(th[d + 1])
-        self._slin = math.exp(th[d + 2]) if self._linear else 0.0
+        data, st = self._data, self._st
+        self._nz = math.exp(self.theta_[st.d + 1])
         k = self._kernel(data.z, data.z)
         k[np.diag_indices(len(k))] += self._nz * data.floor_weight + data.fixed_var + _JITTER
         self._chol = linalg.cho_factor(k, lower=True, check_finite=False)
@@ -387,13 +457,23 @@ class GPSurrogate:
         self._kinv = linalg.cho_solve(self._chol, np.eye(len(k)), check_finite=False)
 
     def _kernel(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        r = np.sqrt(_sqdist(a / self._ls, b / self._ls))
-        k = self._s2 * _matern52(r)[0]
-        if self._linear:
+        k, _ = _kernel_terms(self.theta_, a, b, self._st)
+        if self._st.linear:
             ta = a[:, self._linear_cols] - self._t_center
             tb = b[:, self._linear_cols] - self._t_center
-            k = k + self._slin * (ta @ tb.T)
+            k = k + math.exp(self.theta_[self._st.i_linear]) * (ta @ tb.T)
         return k
+
+    def _prior_var(self, z: np.ndarray) -> np.ndarray:
+        st = self._st
+        var = math.exp(self.theta_[st.d]) + (
+            math.exp(self.theta_[st.i_shared]) if st.shared else 0.0
+        )
+        out = np.full(len(z), var)
+        if st.linear:
+            t = z[:, self._linear_cols] - self._t_center
+            out += math.exp(self.theta_[st.i_linear]) * (t * t).sum(1)
+        return out
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "theta_"):
@@ -411,12 +491,7 @@ class GPSurrogate:
             ks = self._kernel(zc, self._data.z)
             out_mean[i : i + chunk] = ks @ self._alpha
             if return_std:
-                prior = self._s2 + (
-                    self._slin * ((zc[:, self._linear_cols] - self._t_center) ** 2).sum(1)
-                    if self._linear
-                    else 0.0
-                )
-                var = prior - ((ks @ self._kinv) * ks).sum(1)
+                var = self._prior_var(zc) - ((ks @ self._kinv) * ks).sum(1)
                 out_std[i : i + chunk] = np.sqrt(np.maximum(var, 1e-12))
         mean = out_mean * self.y_scale_ + self.y_mean_
         if not return_std:
@@ -487,12 +562,14 @@ class GPSurrogate:
         """A small JSON-able description of the fitted model."""
         self._check_fitted()
         return {
-            "kernel": "Matern52-ARD"
-            + (" + linear(conditions)" if self._linear else "")
+            "kernel": "Matern52-ARD(all)"
+            + (" + Matern52-ARD(numeric, shared by categories)" if self._st.shared else "")
+            + (" + linear(conditions)" if self._st.linear else "")
             + " + noise",
             "lengthscales": {k: round(v, 6) for k, v in self.lengthscales_.items()},
             "outputscale": round(self.outputscale_, 6),
             "noise": round(self.noise_std_, 6),
+            "shared_outputscale": round(self.shared_outputscale_, 6),
             "linear_scale": round(self.linear_scale_, 6),
             "n_observations": int(self.n_observations_),
             "n_distinct": int(self.n_distinct_),
