@@ -1,0 +1,97 @@
+"""The digital twin reproduces each fact stated in the paper (DOI 10.1039/d5ta09128d)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matdoe.errors import InvalidRecordError
+from matdoe.simulate import DigitalTwin, default_space
+
+FUMED = ["SiO2-A90", "SiO2-A200", "SiO2-A300", "SiO2-A380"]
+
+
+@pytest.fixture(scope="module")
+def twin() -> DigitalTwin:
+    return DigitalTwin()
+
+
+def test_milled_salt_alone(twin: DigitalTwin) -> None:
+    assert 10 ** twin.log10_sigma("SiO2-A380", 0.0, 4.0, 60.0) == pytest.approx(1.9e-5, rel=1e-6)
+    assert twin.ea_ev("SiO2-A380", 0.0, 4.0) == pytest.approx(0.58)
+
+
+def test_a380_peaks_at_35_vol_pct_with_stated_value(twin: DigitalTwin) -> None:
+    vol = np.arange(5.0, 60.01, 0.5)
+    y = twin.log10_sigma("SiO2-A380", vol, 4.0, 60.0)
+    assert vol[np.argmax(y)] == 35.0
+    assert 10 ** y.max() == pytest.approx(1.4e-3, rel=1e-6)
+    # Falls at higher silica content (percolation lost): 40 vol% below 35, 60 well below.
+    assert twin.log10_sigma("SiO2-A380", 40.0, 4.0, 60.0) < y.max()
+    assert twin.log10_sigma("SiO2-A380", 60.0, 4.0, 60.0) < y.max() - 1.0
+
+
+def test_milling_time_peaks_at_4_h_then_decreases_slightly(twin: DigitalTwin) -> None:
+    hours = np.arange(0.5, 12.01, 0.25)
+    for silica in FUMED:
+        y = twin.log10_sigma(silica, 35.0, hours, 60.0)
+        assert hours[np.argmax(y)] == 4.0
+        assert 0.0 < y.max() - y[-1] < 0.3  # "decreases slightly" after 4 h
+        assert y.max() - y[0] > y.max() - y[-1]  # rising part is the stronger one
+
+
+def test_silica_type_at_35_vol_pct_4_h(twin: DigitalTwin) -> None:
+    y = {s: twin.log10_sigma(s, 35.0, 4.0, 60.0) for s in [*FUMED, "SiO2-SBA15"]}
+    assert max(y, key=y.get) == "SiO2-A200"  # type: ignore[arg-type]
+    fumed = [y[s] for s in FUMED]
+    assert max(fumed) - min(fumed) < 0.35  # only a minor dependence on BET area
+    assert y["SiO2-SBA15"] < min(fumed) - 0.3  # SBA-15 clearly lower
+
+
+def test_best_composite_ea_and_room_temperature_value(twin: DigitalTwin) -> None:
+    assert twin.ea_ev("SiO2-A200", 35.0, 4.0) == pytest.approx(0.38)
+    s30 = 10 ** twin.log10_sigma("SiO2-A200", 35.0, 4.0, 30.0)
+    s60 = 10 ** twin.log10_sigma("SiO2-A200", 35.0, 4.0, 60.0)
+    assert s30 == pytest.approx(5e-4, rel=1e-6)
+    # Arrhenius with Ea = 0.38 eV between 30 and 60 °C.
+    expected = math.exp(0.38 / 8.617333262e-5 * (1 / 303.15 - 1 / 333.15))
+    assert s60 / s30 == pytest.approx(expected, rel=1e-6)
+    assert s60 / s30 == pytest.approx(3.7, abs=0.1)
+    # > 2 orders of magnitude above milled Na2B12H12 at room temperature.
+    salt30 = 10 ** twin.log10_sigma("SiO2-A200", 0.0, 4.0, 30.0)
+    assert s30 / salt30 > 100
+
+
+def test_optimum_on_the_default_grid(twin: DigitalTwin) -> None:
+    recipe, value = twin.optimum(30.0)
+    assert recipe == {"silica": "SiO2-A200", "vol_pct": 35.0, "milling_h": 4.0}
+    assert value == pytest.approx(math.log10(5e-4))
+
+
+def test_measure_is_noisy_labelled_and_reproducible(twin: DigitalTwin) -> None:
+    recipes = pd.DataFrame({"silica": ["SiO2-A200"] * 200, "vol_pct": 35.0, "milling_h": 4.0})
+    a = twin.measure(recipes, temperatures_c=(30.0, 60.0), random_state=1)
+    b = twin.measure(recipes, temperatures_c=(30.0, 60.0), random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 400
+    assert set(a["source"]) == {"simulated"}
+    assert {"silica", "vol_pct", "milling_h", "temperature_c", "log10_sigma", "sigma_s_cm"} <= set(
+        a.columns
+    )
+    at30 = a[a["temperature_c"] == 30.0]["log10_sigma"]
+    assert at30.std() == pytest.approx(twin.noise_log10, rel=0.2)
+    assert at30.mean() == pytest.approx(math.log10(5e-4), abs=0.02)
+    assert np.allclose(a["sigma_s_cm"], 10 ** a["log10_sigma"])
+
+
+def test_unknown_silica_is_refused(twin: DigitalTwin) -> None:
+    with pytest.raises(InvalidRecordError, match="unknown silica"):
+        twin.log10_sigma("SiO2-Z", 35.0, 4.0, 30.0)
+
+
+def test_default_space_is_loaded_from_the_yaml() -> None:
+    space = default_space()
+    assert space.parameter_names == ("silica", "vol_pct", "milling_h")
