@@ -1,0 +1,123 @@
+"""Tests of matdoe.surrogate: the GP recovers known functions with calibrated uncertainty."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matdoe.errors import InsufficientDataError, InvalidRecordError, NotFittedError
+from matdoe.simulate import DigitalTwin, default_space
+from matdoe.space import Float, SearchSpace
+from matdoe.surrogate import CVReport, GPSurrogate, cross_validate
+
+
+def _smooth_data(n: int, seed: int, noise: float) -> tuple[SearchSpace, pd.DataFrame, np.ndarray]:
+    space = SearchSpace([Float("a", 0, 1), Float("b", 0, 10)])
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.random(n), "b": 10 * rng.random(n)})
+    truth = np.sin(3 * X["a"]) + 0.5 * np.cos(X["b"] / 2)
+    return space, X, np.asarray(truth + rng.normal(0, noise, n))
+
+
+def test_recovers_a_smooth_function_with_calibrated_intervals() -> None:
+    space, X, y = _smooth_data(80, seed=0, noise=0.05)
+    report = cross_validate(GPSurrogate(space, random_state=0), X, y, y_std=0.05, n_splits=5)
+    assert isinstance(report, CVReport)
+    # Stated bound: cross-validated RMSE under 0.08 for noise sd 0.05 and signal sd ~0.6.
+    assert report.rmse < 0.08
+    assert 0.85 <= report.coverage95 <= 0.99
+    assert report.r2 > 0.95
+    assert list(report.predictions.columns) == ["y", "mean", "std", "fold"]
+    assert len(report.predictions) == 80
+
+
+def test_coverage_on_held_out_twin_data() -> None:
+    space, twin = default_space(), DigitalTwin()
+    rng = np.random.default_rng(3)
+    recipes = space.from_raw(space.snap_raw(space.sample_raw(150, rng, method="random")))
+    obs = twin.measure(recipes, (30.0, 60.0), random_state=4)
+    X = obs[["silica", "vol_pct", "milling_h", "temperature_c"]]
+    report = cross_validate(
+        GPSurrogate(space, random_state=0), X, obs["log10_sigma"], y_std=obs["log10_sigma_std"]
+    )
+    assert report.rmse < 0.15  # log10 units; twin spans about 3 decades
+    assert 0.85 <= report.coverage95 <= 0.99
+
+
+def test_conditions_model_trained_at_30_to_60_predicts_at_30() -> None:
+    space, twin = default_space(), DigitalTwin()
+    rng = np.random.default_rng(5)
+    recipes = space.from_raw(space.snap_raw(space.sample_raw(60, rng, method="random")))
+    # Train only at 40, 50 and 60 °C; predict at 30 °C (extrapolation along 1000/T).
+    obs = twin.measure(recipes, (40.0, 50.0, 60.0), random_state=6)
+    gp = GPSurrogate(space, random_state=0).fit(
+        obs[["silica", "vol_pct", "milling_h", "temperature_c"]], obs["log10_sigma"], 0.05
+    )
+    test = space.from_raw(space.snap_raw(space.sample_raw(100, rng, method="random")))
+    mean, std = gp.predict(test, return_std=True, conditions={"temperature_c": 30.0})
+    truth = twin.log10_sigma(
+        test["silica"].to_numpy(object), test["vol_pct"], test["milling_h"], 30.0
+    )
+    assert np.sqrt(np.mean((mean - truth) ** 2)) < 0.25
+    assert np.mean(np.abs(mean - truth) <= 1.96 * std) > 0.8
+    best = {"silica": ["SiO2-A200"], "vol_pct": [35.0], "milling_h": [4.0]}
+    m30 = gp.predict(pd.DataFrame(best), conditions={"temperature_c": 30.0})[0]
+    m60 = gp.predict(pd.DataFrame(best), conditions={"temperature_c": 60.0})[0]
+    assert m60 - m30 > 0.3  # conductivity rises with temperature (Ea > 0)
+
+
+def test_replicates_are_aggregated_and_noise_learned() -> None:
+    space = SearchSpace([Float("x", 0, 1)])
+    rng = np.random.default_rng(0)
+    x = np.repeat(np.linspace(0, 1, 8), 25)
+    y = np.sin(4 * x) + rng.normal(0, 0.2, len(x))
+    gp = GPSurrogate(space, random_state=0).fit(pd.DataFrame({"x": x}), y)
+    assert gp.n_observations_ == 200 and gp.n_distinct_ == 8
+    assert gp.noise_std_ == pytest.approx(0.2, rel=0.25)
+    mean = gp.predict(pd.DataFrame({"x": [0.5]}))
+    assert mean[0] == pytest.approx(np.sin(2.0), abs=0.1)
+
+
+def test_summary_and_lengthscales_are_json_able() -> None:
+    space, X, y = _smooth_data(30, seed=1, noise=0.05)
+    gp = GPSurrogate(space, random_state=0).fit(X, y)
+    assert set(gp.lengthscales_) == {"a", "b"}
+    json.dumps(gp.summary())
+    # "a" varies faster per unit-cube length than "b": shorter lengthscale.
+    assert gp.lengthscales_["a"] < gp.lengthscales_["b"] * 3
+
+
+def test_deterministic_for_random_state() -> None:
+    space, X, y = _smooth_data(40, seed=2, noise=0.1)
+    a = GPSurrogate(space, random_state=7).fit(X, y).predict(X, return_std=True)
+    b = GPSurrogate(space, random_state=7).fit(X, y).predict(X, return_std=True)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_large_data_fit_uses_subsets() -> None:
+    space = SearchSpace([Float("a", 0, 1), Float("b", 0, 1)])
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.random(3000), "b": rng.random(3000)})
+    y = np.sin(3 * X["a"]) * np.cos(2 * X["b"]) + rng.normal(0, 0.05, 3000)
+    gp = GPSurrogate(space, random_state=0).fit(X, y)
+    assert len(gp._data.y) == gp.max_exact_points
+    assert np.sqrt(np.mean((gp.predict(X[:200]) - (y[:200])) ** 2)) < 0.08
+
+
+def test_errors() -> None:
+    space, X, y = _smooth_data(10, seed=0, noise=0.1)
+    with pytest.raises(NotFittedError, match="fit"):
+        GPSurrogate(space).predict(X)
+    with pytest.raises(InvalidRecordError, match="not finite"):
+        GPSurrogate(space).fit(X, np.r_[y[:-1], np.nan])
+    with pytest.raises(InvalidRecordError, match="rows"):
+        GPSurrogate(space).fit(X, y[:5])
+    with pytest.raises(InvalidRecordError, match="'a', row 0"):
+        GPSurrogate(space).fit(X.assign(a=[5.0] + [0.5] * 9), y)
+    with pytest.raises(InsufficientDataError):
+        GPSurrogate(space).fit(X.iloc[:0], [])
+    with pytest.raises(InsufficientDataError, match="3 or more"):
+        cross_validate(GPSurrogate(space), X.iloc[:2], y[:2])
