@@ -205,7 +205,6 @@ def test_example_biologic_mpt_reads_like_the_instrument_format():
     np.testing.assert_array_equal(spectrum.z_imag_ohm, explicit.z_imag_ohm)
     assert spectrum.frequency_hz[0] == pytest.approx(1e6)
     assert spectrum.z_imag_ohm[0] < 0  # the file stores -Im(Z) > 0
-    # the same data read as a plain tab-separated table (header line 9) gives the same numbers
     assert temperature_from_filename(path.name) == pytest.approx(323.15)
     fit = fit_spectrum(spectrum)
     assert fit.resistance_ohm == pytest.approx(42.5, rel=0.02)
