@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matdoe.eis import (
     DEFAULT_CIRCUIT,
@@ -337,3 +339,33 @@ def test_temperature_from_filename(name, expected):
         assert result is None
     else:
         assert result == pytest.approx(expected)
+
+
+@given(
+    celsius=st.integers(0, 400),
+    prefix=st.sampled_from(["S12", "demo-35A200", "run 3", "x"]),
+    spelling=st.sampled_from(["C", "degC", "°C", " C"]),
+    suffix=st.sampled_from([".csv", ".mpt", "_heating.txt", ""]),
+)
+def test_celsius_in_any_file_name_is_found(celsius, prefix, spelling, suffix):
+    name = f"{prefix}_{celsius}{spelling}{suffix}"
+    assert temperature_from_filename(name) == pytest.approx(celsius + 273.15)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(1e-3, 1e7),
+            st.floats(-1e6, 1e6, allow_subnormal=False),
+            st.floats(-1e6, 1e6, allow_subnormal=False),
+        ),
+        min_size=10,
+        max_size=40,
+    )
+)
+def test_spectrum_dict_round_trip_is_exact(rows):
+    f, re_z, im_z = (np.array(col) for col in zip(*rows, strict=True))
+    spectrum = Spectrum(f, re_z, im_z, "p.csv", "freq, Re, Im", "ab" * 32)
+    back = Spectrum.from_dict(json.loads(json.dumps(spectrum.to_dict())))
+    for name in ("frequency_hz", "z_real_ohm", "z_imag_ohm"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(spectrum, name))
