@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,10 @@ def eis(
     """Fit impedance spectra, take the electrolyte resistance, store sigma at each temperature."""
     from matdoe.analysis import fit_spectra, store_spectra
 
-    fitted = fit_spectra(files, temperature=temperature, circuit=circuit)
+    with typer.progressbar(length=len(files), label="fitting spectra", file=sys.stderr) as bar:
+        fitted = fit_spectra(
+            files, temperature=temperature, circuit=circuit, progress=lambda _path: bar.update(1)
+        )
     with transaction(ctx) as session:
         stored = store_spectra(
             session, label, fitted, thickness=thickness, area=area, direction=direction
