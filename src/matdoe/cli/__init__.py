@@ -68,6 +68,12 @@ def init(
         info(f"{where}: created (schema revision {after})")
     else:
         info(f"{where}: upgraded from revision {before} to {after}")
+    from matdoe.campaign import get_campaign
+
+    with factory.begin() as session:
+        # The default campaign exists from the start, so that concurrent `matdoe suggest`
+        # calls can lock its row instead of racing to create it.
+        get_campaign(session)
     if example:
         from matdoe.paper import load_paper_data
 
@@ -92,6 +98,15 @@ def export_command(
         counts = export_bundle(session, path)
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     info(f"exported to {path}: {summary or 'an empty database'}")
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="a .json file, or a folder for one CSV per table"),
+) -> None:
+    """Same as `matdoe export`: everything, restorable with `matdoe import`."""
+    export_command(ctx, path)
 
 
 @app.command("import")
