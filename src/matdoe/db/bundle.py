@@ -182,9 +182,9 @@ def read_bundle(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def database_is_empty(session: Session) -> bool:
-    """True when no matdoe table holds a row."""
+    """True when no table holds a row, apart from campaigns that `matdoe init` created."""
     for name in TABLES:
-        if session.scalar(select(func.count()).select_from(_table(name))):
+        if name != "campaign" and session.scalar(select(func.count()).select_from(_table(name))):
             return False
     return True
 
@@ -198,6 +198,8 @@ def import_bundle(session: Session, path: Path) -> dict[str, int]:
             "database (create one with `matdoe --db NEW init`); to add samples to this database "
             "use `matdoe sample import`"
         )
+    # `matdoe init` creates the default campaign; the export brings its own.
+    session.execute(_table("campaign").delete())
     # Core inserts: no ORM events, so the restored history is not extended by the restore.
     for name in TABLES:
         rows = tables[name]
