@@ -755,11 +755,16 @@ class SearchSpace:
             s = df[col]
             if col in conditions:
                 values = pd.to_numeric(s, errors="coerce")
-                transform = "inverse_temperature" if col == "temperature_c" else None
                 lo, hi = float(values.min()), float(values.max())
-                conds.append(Condition(str(col), lo, hi, default=lo, transform=transform))
+                if col == "temperature_c":
+                    conds.append(
+                        Condition(str(col), lo, hi, default=lo, transform="inverse_temperature")
+                    )
+                else:
+                    conds.append(Condition(str(col), lo, hi, default=lo))
             elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-                params.append(Categorical(str(col), sorted(s.dropna().astype(str).unique())))
+                choices = tuple(sorted(s.dropna().astype(str).unique()))
+                params.append(Categorical(str(col), choices))
             elif pd.api.types.is_integer_dtype(s):
                 params.append(Int(str(col), int(s.min()), int(s.max())))
             else:
@@ -904,7 +909,9 @@ class SearchSpace:
                 j = self._index[dep]
                 p = self.parameters[j]
                 assert not isinstance(p, Categorical)
-                rest = sum(con.coefficients[n] * raw[:, self._index[n]] for n in names[:-1])
+                rest = np.zeros(len(raw))
+                for name in names[:-1]:
+                    rest += con.coefficients[name] * raw[:, self._index[name]]
                 raw[:, j] = p.snap((con.rhs - rest) / con.coefficients[dep])
         return raw
 
