@@ -52,9 +52,13 @@ def _read_text(path: Path) -> str:
     if not path.exists():
         raise InvalidRecordError(f"{path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": keep "\r" inside quoted CSV cells (csv handles the line endings itself).
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except UnicodeDecodeError as exc:
         raise InvalidRecordError(f"{path.name}: not a UTF-8 text file ({exc.reason})") from None
+    except OSError as exc:  # a folder, no permission, a vanished network drive
+        raise InvalidRecordError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if not text.strip():
         raise InvalidRecordError(f"{path.name}: the file is empty")
     return text
@@ -87,6 +91,22 @@ class CsvRow(dict[str, str]):
     line: int = 0
 
 
+def _uncommented_lines(text: str) -> list[str]:
+    """The lines of ``text`` with '#' comment lines blanked (so line numbers stay the file's).
+
+    Split on "\n" only: a quoted cell may hold "\r" or other line separators that
+    ``str.splitlines`` would cut. A line is a comment only outside a quoted, multi-line cell.
+    """
+    lines = text.split("\n")
+    out = []
+    quoted = False
+    for line in lines:
+        out.append("" if not quoted and line.lstrip().startswith("#") else line)
+        if line.count('"') % 2:
+            quoted = not quoted
+    return out
+
+
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV (comma, semicolon or tab separated) as dicts; '#' lines are comments.
 
@@ -94,8 +114,7 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
     blank lines counted), so that errors point at the line a person sees in an editor.
     """
     text = _read_text(path)
-    # Blank out comments instead of removing them: line numbers stay those of the file.
-    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    lines = _uncommented_lines(text)
     first = next((line for line in lines if line.strip()), "")
     try:
         dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
@@ -257,9 +276,13 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Non
     """Write rows as CSV with a fixed column order (JSON for dict/list cells)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
+        # csv quotes a cell with "\n" but not one with a lone "\r" (not in the line terminator);
+        # such rows are written fully quoted so that they read back unchanged.
+        quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in columns])
+            cells = [_csv_value(row.get(c)) for c in columns]
+            (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
 
 
 def _csv_value(value: Any) -> str:
