@@ -48,10 +48,8 @@ __all__ = [
 DOI = "10.1039/d5ta09128d"
 
 
-def _quantity(
-    kind: str, unit_text: str, *, ge: float | None = None, gt: float | None = None
-) -> Any:
-    """An optional float field in a canonical unit that also accepts '<number> <unit>' text."""
+def _unit_text(kind: str, unit_text: str) -> Any:
+    """Validator and JSON Schema of a float field in a canonical unit that accepts text too."""
 
     def convert(value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -64,34 +62,41 @@ def _quantity(
         "anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}],
         "description": f"in {unit_text}; or text with a unit, e.g. '{units.KINDS[kind].example}'",
     }
-    bounded = Annotated[float, Field(ge=ge, gt=gt)]
-    return Annotated[bounded | None, BeforeValidator(convert), WithJsonSchema(schema)]
+    return (BeforeValidator(convert), WithJsonSchema(schema))
 
 
-TemperatureK = _quantity("temperature", "K", gt=0)
-ResistanceOhm = _quantity("resistance", "ohm", gt=0)
-ResistanceStdOhm = _quantity("resistance", "ohm", ge=0)
-LengthCm = _quantity("length", "cm", gt=0)
-AreaCm2 = _quantity("area", "cm²", gt=0)
-SigmaSCm = _quantity("conductivity", "S/cm", gt=0)
-SigmaStdSCm = _quantity("conductivity", "S/cm", ge=0)
-MassMg = _quantity("mass", "mg", ge=0)
-BatchMg = _quantity("mass", "mg", gt=0)
-TimeH = _quantity("time", "h", ge=0)
-PressureMPa = _quantity("pressure", "MPa", gt=0)
-DensityGcm3 = _quantity("density", "g/cm³", gt=0)
+_POS = Annotated[float, Field(gt=0)]
+_NONNEG = Annotated[float, Field(ge=0)]
+_T, _T_SCHEMA = _unit_text("temperature", "K")
+_R, _R_SCHEMA = _unit_text("resistance", "ohm")
+_L, _L_SCHEMA = _unit_text("length", "cm")
+_A, _A_SCHEMA = _unit_text("area", "cm²")
+_S, _S_SCHEMA = _unit_text("conductivity", "S/cm")
+_M, _M_SCHEMA = _unit_text("mass", "mg")
+_H, _H_SCHEMA = _unit_text("time", "h")
+_P, _P_SCHEMA = _unit_text("pressure", "MPa")
+_D, _D_SCHEMA = _unit_text("density", "g/cm³")
+
+TemperatureK = Annotated[_POS | None, _T, _T_SCHEMA]
+ResistanceOhm = Annotated[_POS | None, _R, _R_SCHEMA]
+ResistanceStdOhm = Annotated[_NONNEG | None, _R, _R_SCHEMA]
+LengthCm = Annotated[_POS | None, _L, _L_SCHEMA]
+AreaCm2 = Annotated[_POS | None, _A, _A_SCHEMA]
+SigmaSCm = Annotated[_POS | None, _S, _S_SCHEMA]
+SigmaStdSCm = Annotated[_NONNEG | None, _S, _S_SCHEMA]
+MassMg = Annotated[_NONNEG | None, _M, _M_SCHEMA]
+BatchMg = Annotated[_POS | None, _M, _M_SCHEMA]
+TimeH = Annotated[_NONNEG | None, _H, _H_SCHEMA]
+PressureMPa = Annotated[_POS | None, _P, _P_SCHEMA]
+DensityGcm3 = Annotated[_POS | None, _D, _D_SCHEMA]
 
 Text = Annotated[str, Field(max_length=10_000)] | None
-
-
-def _short(length: int) -> Any:
-    return Annotated[str, Field(max_length=length)] | None
-
-
-def _bounded(**bounds: float) -> Any:
-    return Annotated[float, Field(**bounds)] | None
-
-
+Str40 = Annotated[str, Field(max_length=40)] | None
+Str60 = Annotated[str, Field(max_length=60)] | None
+Str64 = Annotated[str, Field(max_length=64)] | None
+Str120 = Annotated[str, Field(max_length=120)] | None
+Str255 = Annotated[str, Field(max_length=255)] | None
+NonNegative = _NONNEG | None
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Source = Literal["measured", "paper", "simulated"]
 
@@ -120,7 +125,7 @@ class MaterialRecord(_Record):
     lot: Text = None
     density_g_cm3: DensityGcm3 = None
     density_source: Text = None
-    bet_m2_g: _bounded(ge=0) = None
+    bet_m2_g: NonNegative = None
     pore_volume: float | None = Field(default=None, ge=0)
     pore_volume_unit: Text = None
     morphology: Text = None
@@ -148,7 +153,7 @@ class PelletRecord(_Record):
 
     model_config = ConfigDict(title="pellet")
 
-    name: _short(60) = None
+    name: Str60 = None
     thickness_cm: LengthCm = None
     area_cm2: AreaCm2 = None
     pressure_mpa: PressureMPa = None
@@ -182,12 +187,12 @@ class MeasurementRecord(_Record):
     sigma_s_cm: SigmaSCm = None
     sigma_std_s_cm: SigmaStdSCm = None
     value: float | None = None
-    unit: _short(40) = None
+    unit: Str40 = None
     details: dict[str, Any] | None = None
     source: Source = "measured"
     citation: Text = None
-    raw_file: _short(255) = None
-    raw_sha256: _short(64) = None
+    raw_file: Str255 = None
+    raw_sha256: Str64 = None
     measured_on: dt.date | None = None
     notes: Text = None
 
@@ -221,7 +226,7 @@ class SampleRecord(_Record):
 
     label: Name = Field(description="unique, human label of the batch, e.g. 'NB-SiO2-35-A200-4h'")
     host: Name = Field(description="material name of the host salt, e.g. 'Na2B12H12'")
-    scaffold: _short(120) = None
+    scaffold: Str120 = None
     scaffold_vol_pct: float = Field(
         default=0.0, ge=0, le=100, description="nominal vol% of scaffold (0-100)"
     )
@@ -234,13 +239,13 @@ class SampleRecord(_Record):
     mill_on_min: float | None = Field(default=None, ge=0)
     mill_off_min: float | None = Field(default=None, ge=0)
     mill: Text = None
-    jar_material: _short(60) = None
-    ball_material: _short(60) = None
+    jar_material: Str60 = None
+    ball_material: Str60 = None
     ball_diameter_mm: float | None = Field(default=None, gt=0)
-    atmosphere: _short(60) = None
+    atmosphere: Str60 = None
     drying: Text = None
     made_on: dt.date | None = None
-    operator: _short(120) = None
+    operator: Str120 = None
     status: Literal["planned", "made", "discarded"] = "made"
     source: Source = "measured"
     citation: Text = None

@@ -77,7 +77,7 @@ _BARE_EXPONENT = re.compile(r"([A-Za-zµμΩ])\^?([23])\b")
 def _registry() -> Any:
     import pint
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     return ureg
 
 

@@ -97,7 +97,7 @@ def add(
     if kind == "eis":
         info(
             f"{label}: sigma = {shown[0]:.3g} ± {shown[1] or 0:.2g} S/cm at "
-            f"{shown[2] - 273.15:.1f} °C"
+            f"{(shown[2] or 0.0) - 273.15:.1f} °C"
         )
         if fit is not None:
             info(f"  Arrhenius updated: Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV")

@@ -52,7 +52,7 @@ def _record_key(table: str, obj: Any) -> str | None:
 def _write(connection: Any, obj: Any, action: str) -> None:
     table = obj.__tablename__
     connection.execute(
-        insert(Revision.__table__).values(
+        insert(Revision).values(
             table_name=table,
             record_id=obj.id,
             record_key=_record_key(table, obj),
