@@ -17,6 +17,7 @@ This is the glue between the lab database and the modelling code:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -55,9 +56,8 @@ def get_campaign(session: Session, name: str = DEFAULT_CAMPAIGN, *, lock: bool =
     if name != DEFAULT_CAMPAIGN:
         raise NotFoundError(f"unknown campaign {name!r}")
     from matdoe.paths import data_file
-    from matdoe.space import SearchSpace
 
-    space = SearchSpace.from_yaml(data_file(*DEFAULT_SPACE_FILE))
+    space = load_space(data_file(*DEFAULT_SPACE_FILE))
     campaign = Campaign(
         name=name,
         objective=space.objective or OBJECTIVE,
@@ -70,6 +70,19 @@ def get_campaign(session: Session, name: str = DEFAULT_CAMPAIGN, *, lock: bool =
     if lock:
         session.scalar(select(Campaign).where(Campaign.id == campaign.id).with_for_update())
     return campaign
+
+
+def load_space(path: Path) -> SearchSpace:
+    """A search-space file, checked against ``schemas/space.schema.json`` first."""
+    from matdoe.records import SpaceRecord, parse_record
+    from matdoe.space import SearchSpace
+    from matdoe.tables import read_structured
+
+    data = read_structured(path)
+    if not isinstance(data, dict):
+        raise InvalidRecordError(f"{path.name}: a search space must be a mapping")
+    parse_record(SpaceRecord, data, where=path.name)
+    return SearchSpace.from_dict(data)
 
 
 def _descriptors(material: Material) -> dict[str, float] | None:

@@ -41,6 +41,7 @@ __all__ = [
     "MeasurementRecord",
     "PelletRecord",
     "SampleRecord",
+    "SpaceRecord",
     "parse_record",
     "write_schemas",
 ]
@@ -300,6 +301,66 @@ class BundleRecord(_Record):
     ] = Field(default_factory=dict, description="rows of each table, by id")
 
 
+class _SpaceItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoricalSpec(_SpaceItem):
+    type: Literal["categorical"]
+    name: Name
+    choices: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    descriptors: dict[str, dict[str, float]] | None = None
+
+
+class NumericSpec(_SpaceItem):
+    type: Literal["float", "int"]
+    name: Name
+    low: float
+    high: float
+    step: float | None = Field(default=None, gt=0)
+    log: bool = False
+
+
+class LinearConstraintSpec(_SpaceItem):
+    type: Literal["linear"]
+    coefficients: dict[str, float]
+    rhs: float
+    kind: Literal["<=", ">=", "=="] = "<="
+
+
+class ForbiddenSpec(_SpaceItem):
+    type: Literal["forbidden"]
+    combination: dict[str, Any]
+
+
+class ConditionSpec(_SpaceItem):
+    name: Name
+    low: float
+    high: float
+    default: float | None = None
+    transform: Literal["inverse_temperature"] | None = None
+
+
+class ObjectiveSpec(_SpaceItem):
+    name: Name
+    maximize: bool = True
+
+
+class SpaceRecord(_SpaceItem):
+    """A campaign's search space, as in ``data/spaces/*.yaml`` and the campaign table."""
+
+    model_config = ConfigDict(title="space")
+
+    parameters: list[Annotated[CategoricalSpec | NumericSpec, Field(discriminator="type")]] = Field(
+        min_length=1
+    )
+    constraints: list[
+        Annotated[LinearConstraintSpec | ForbiddenSpec, Field(discriminator="type")]
+    ] = Field(default_factory=list)
+    conditions: list[ConditionSpec] = Field(default_factory=list)
+    objective: ObjectiveSpec | None = None
+
+
 R = TypeVar("R", bound=BaseModel)
 
 
@@ -340,6 +401,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "measurement": MeasurementRecord,
     "pellet": PelletRecord,
     "bundle": BundleRecord,
+    "space": SpaceRecord,
 }
 
 
