@@ -109,6 +109,11 @@ def add(
     if scaffold is not None:
         vol = _ask(vol, "vol% scaffold", "--vol")
     milling = milling if milling is not None else values.get("milling_h")
+    if milling is None and is_terminal():
+        milling = (
+            typer.prompt("Milling time, e.g. 4h (blank if unknown)", default="", show_default=False)
+            or None
+        )
     data: dict[str, Any] = {
         "label": label,
         "host": host,
