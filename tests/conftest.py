@@ -98,6 +98,34 @@ def empty_url(backend: str, tmp_path: Any) -> Iterator[str]:
 
 
 @pytest.fixture
+def new_database(backend: str, tmp_path: Any) -> Iterator[Callable[..., str]]:
+    """Factory of more databases on the same backend: ``new_database(migrated=True)`` → URL."""
+    from matdoe.db import make_engine, upgrade
+
+    server = PostgresServer(postgres_server_url() or "") if backend == "postgres" else None
+    made: list[str] = []
+
+    def make(*, migrated: bool = True) -> str:
+        if server is None:
+            url = f"sqlite:///{tmp_path / f'extra-{len(made)}.db'}"
+        else:
+            url = server.create()
+        made.append(url)
+        if migrated:
+            engine = make_engine(url)
+            try:
+                upgrade(engine)
+            finally:
+                engine.dispose()
+        return url
+
+    yield make
+    if server is not None:
+        for url in made:
+            server.drop(url)
+
+
+@pytest.fixture
 def db_url(empty_url: str) -> str:
     """URL of a database migrated to the current schema (``matdoe.db.upgrade``)."""
     from matdoe.db import make_engine, upgrade

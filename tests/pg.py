@@ -4,9 +4,9 @@ Usage::
 
     python tests/pg.py -- python -m pytest tests/test_db.py   # cluster up, command, cluster down
 
-The cluster lives in a temporary folder, listens on a free port of 127.0.0.1 with trust
-authentication and is removed afterwards. PostgreSQL refuses to run as root, so as root the server
-runs as the ``postgres`` user (``runuser``). The command sees ``MATDOE_TEST_POSTGRES_URL`` and
+The cluster lives in a temporary folder, listens on a free port of 127.0.0.1, lets the
+superuser in without a password (other roles need theirs) and is removed afterwards. PostgreSQL
+refuses to run as root, so as root the server runs as the ``postgres`` user (``runuser``). The command sees ``MATDOE_TEST_POSTGRES_URL`` and
 ``MATDOE_REQUIRE_POSTGRES=1``.
 """
 
@@ -16,6 +16,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +35,13 @@ def find_binary(name: str) -> str | None:
         key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
     )
     return candidates[-1] if candidates else None
+
+
+PG_HBA = """\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
 
 
 def free_port() -> int:
@@ -69,6 +77,11 @@ def cluster() -> Iterator[str]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    # The superuser needs no password; any other role must give its own (the tests check that a
+    # wrong password is refused with a clear, masked message).
+    (data / "pg_hba.conf").write_text(PG_HBA, encoding="utf-8")
+    if os.geteuid() == 0:
+        shutil.chown(data / "pg_hba.conf", "postgres", "postgres")
     options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=100"
     subprocess.run(
         _as_server_user([pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]),
@@ -91,6 +104,8 @@ def main(argv: list[str]) -> int:
     if not command:
         print(__doc__, file=sys.stderr)
         return 2
+    # A plain `kill` should still stop the cluster: turn SIGTERM into an exception.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with cluster() as url:
         env = {**os.environ, "MATDOE_TEST_POSTGRES_URL": url, "MATDOE_REQUIRE_POSTGRES": "1"}
         print(f"PostgreSQL at {url}", file=sys.stderr)
