@@ -91,12 +91,20 @@ TimeH = Annotated[_NONNEG | None, _H, _H_SCHEMA]
 PressureMPa = Annotated[_POS | None, _P, _P_SCHEMA]
 DensityGcm3 = Annotated[_POS | None, _D, _D_SCHEMA]
 
-Text = Annotated[str, Field(max_length=10_000)] | None
-Str40 = Annotated[str, Field(max_length=40)] | None
-Str60 = Annotated[str, Field(max_length=60)] | None
-Str64 = Annotated[str, Field(max_length=64)] | None
-Str120 = Annotated[str, Field(max_length=120)] | None
-Str255 = Annotated[str, Field(max_length=255)] | None
+
+def _blank_is_none(value: Any) -> Any:
+    # An empty optional text is no text, stored as NULL: a CSV export cannot tell "" from an
+    # empty cell, so keeping "" would not survive export → import.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+_BLANK = BeforeValidator(_blank_is_none)
+Text = Annotated[Annotated[str, Field(max_length=10_000)] | None, _BLANK]
+Str40 = Annotated[Annotated[str, Field(max_length=40)] | None, _BLANK]
+Str60 = Annotated[Annotated[str, Field(max_length=60)] | None, _BLANK]
+Str64 = Annotated[Annotated[str, Field(max_length=64)] | None, _BLANK]
+Str120 = Annotated[Annotated[str, Field(max_length=120)] | None, _BLANK]
+Str255 = Annotated[Annotated[str, Field(max_length=255)] | None, _BLANK]
 NonNegative = _NONNEG | None
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Source = Literal["measured", "paper", "simulated"]
