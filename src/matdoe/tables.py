@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,22 @@ def _uncommented_lines(text: str) -> list[str]:
     return out
 
 
+def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; the csv module's own errors (a NUL byte, a stray carriage return in an
+    unquoted cell) become one-line errors naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidRecordError(
+                f"{path.name} line {reader.line_num}: not readable as CSV ({exc}); "
+                "save the file again as CSV (UTF-8)"
+            ) from None
+        yield row
+
+
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV (comma, semicolon or tab separated) as dicts; '#' lines are comments.
 
@@ -121,10 +137,12 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    # newline="": the csv module sees every line ending ("\r" alone from old Mac exports too) and
+    # keeps those inside quoted cells.
+    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter)
     header: list[str] | None = None
     out: list[dict[str, str]] = []
-    for row in reader:
+    for row in _csv_rows(reader, path):
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
