@@ -251,6 +251,13 @@ def make_sample(session_factory: Any, materials: dict[str, int]) -> Callable[...
     return make
 
 
+@pytest.fixture
+def lab(cli: Cli, make_sample: Callable[..., str]) -> Cli:
+    """The CLI on a database with the host salt, SiO2-A200 and sample S-1 with a pellet."""
+    make_sample("S-1", pellet={"thickness_cm": "320 um", "area_cm2": "0.785 cm2"})
+    return cli
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _skipped_postgres:
         terminalreporter.write_line(

@@ -29,13 +29,6 @@ def assert_refused(result: Any, *needles: str, code: int = 1) -> None:
     assert result.stdout == ""
 
 
-@pytest.fixture
-def lab(cli: Any, make_sample: Any) -> Any:
-    """A database with the host salt, SiO2-A200 and sample S-1 with a pellet."""
-    make_sample("S-1", pellet={"thickness_cm": "320 um", "area_cm2": "0.785 cm2"})
-    return cli
-
-
 ADD = ["sample", "add", "--host", "Na2B12H12", "--scaffold", "A200", "--milling", "4h"]
 MEASURE = ["measure", "add", "S-1"]
 
