@@ -219,7 +219,7 @@ def lab_contents(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, 
     return materials, samples
 
 
-BUNDLE_EXAMPLES = 12
+BUNDLE_EXAMPLES = 8
 
 
 @settings(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 PROCESSES = 8
-SAMPLES_PER_PROCESS = 12
+SAMPLES_PER_PROCESS = 10
 MEASUREMENTS_PER_SAMPLE = 2
 CLI_SAMPLES_PER_PROCESS = 2  # of the samples above, recorded through the CLI itself
 
