@@ -258,6 +258,7 @@ def lab(cli: Cli, make_sample: Callable[..., str]) -> Cli:
     return cli
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _skipped_postgres:
         terminalreporter.write_line(
