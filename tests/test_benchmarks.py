@@ -1,0 +1,91 @@
+"""The benchmarks' tiny configurations run and report their targets (no timing assertions).
+
+Timings belong in ``benchmarks/`` (``make bench``); these tests only check that the benchmark
+code works, so that ``make bench`` does not fail after 15 minutes on a broken import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` (repo root not on the path)
+    sys.path.insert(0, str(ROOT))
+
+pytestmark = pytest.mark.slow
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec(f"benchmarks.{name}") is None:
+        pytest.skip(f"benchmarks/{name}.py does not exist yet")
+    return importlib.import_module(f"benchmarks.{name}")
+
+
+def test_accuracy_quick_reports_its_targets(tmp_path: Path) -> None:
+    accuracy = _module("accuracy")
+    section = accuracy.run(quick=True, out_dir=tmp_path)
+    assert section.startswith("## Model accuracy")
+    assert "lowest RMSE of the three" in section
+    assert "coverage95 in [90 %, 98 %]" in section
+    for model in ("matdoe GP", "sklearn GP (default)", "random forest"):
+        assert f"| 20 | {model} |" in section
+    assert (tmp_path / "accuracy_rmse_coverage.png").stat().st_size > 0
+
+
+def test_latency_quick_reports_its_targets(tmp_path: Path) -> None:
+    latency = _module("latency")
+    section = latency.run(quick=True, out_dir=tmp_path)
+    assert section.startswith("## Latency and scale")
+    for target in (
+        '`matdoe --help` ≤ 1.5× `python -c "import typer"`',
+        "`matdoe sample add` ≤ 1.5×",
+        "≤ 2.0× the import floor",
+        "< 30 s",
+        "of 100 000 sample rows ≤ 60 s",
+        "`matdoe sample list --format csv` over them ≤ 5 s",
+    ):
+        assert target in section
+    assert "not judged (quick run)" in section
+    assert (tmp_path / "latency_overview.png").stat().st_size > 0
+
+
+def test_doe_quick_reports_its_targets() -> None:
+    doe = _module("doe")
+    section = doe.run(quick=True)
+    assert isinstance(section, str)
+    # The closed-loop benchmark's targets are stated against Optuna TPE, GPSampler and random.
+    text = section.lower()
+    for peer in ("tpe", "optuna-gp", "random"):
+        assert peer in text
+
+
+def test_floor_modules_follow_importtime_nesting() -> None:
+    from benchmarks.latency import ImportRecord, floor_modules
+
+    # -X importtime order: children first, then their importer one level up.
+    records = [
+        ImportRecord("numpy", 2, 10, 10),
+        ImportRecord("scipy.optimize._minimize", 2, 5, 5),
+        ImportRecord("matdoe.surrogate", 1, 1, 16),
+        ImportRecord("json", 1, 1, 1),
+        ImportRecord("pandas.core", 2, 3, 3),
+        ImportRecord("pandas", 1, 1, 4),  # imported by a third-party package...
+        ImportRecord("seaborn", 0, 1, 5),  # ...itself loaded at run time
+        ImportRecord("matdoe.cli", 0, 1, 18),
+    ]
+    assert floor_modules(records) == ["numpy", "scipy.optimize", "seaborn"]
+
+
+def test_bounds_are_never_rounded_in_the_projects_favour() -> None:
+    from benchmarks import fmt_bound, fmt_pct_bound
+
+    assert fmt_bound(1.5004, 1.5) == "1.5004"
+    assert fmt_bound(1.4996, 1.5) == "1.4996"
+    assert fmt_bound(1.23, 1.5) == "1.23"
+    assert fmt_pct_bound(0.8996, 0.90) == "89.96 %"
+    assert fmt_pct_bound(0.98004, 0.98) == "98.004 %"
