@@ -118,7 +118,14 @@ def _convert(table: Table, column: str, value: Any, where: str) -> Any:
         raise InvalidRecordError(
             f"{where}: column {column!r} cannot hold {value!r} ({kind})"
         ) from None
-    return str(value)
+    text_value = str(value)
+    length = getattr(kind, "length", None)
+    if length is not None and len(text_value) > length:
+        # SQLite does not enforce VARCHAR lengths; PostgreSQL does. Refuse on both.
+        raise InvalidRecordError(
+            f"{where}: column {column!r} holds {len(text_value)} characters, at most {length}"
+        )
+    return text_value
 
 
 def read_bundle(path: Path) -> dict[str, list[dict[str, Any]]]:
