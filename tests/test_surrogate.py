@@ -121,3 +121,42 @@ def test_errors() -> None:
         GPSurrogate(space).fit(X.iloc[:0], [])
     with pytest.raises(InsufficientDataError, match="3 or more"):
         cross_validate(GPSurrogate(space), X.iloc[:2], y[:2])
+
+
+def test_input_warping_gradient_matches_finite_differences() -> None:
+    from scipy import optimize
+
+    from matdoe.surrogate import _neg_log_posterior
+
+    space, twin = default_space(), DigitalTwin()
+    rng = np.random.default_rng(0)
+    recipes = space.from_raw(space.snap_raw(space.sample_raw(20, rng, method="random")))
+    obs = twin.measure(recipes, (30.0, 60.0), random_state=0)
+    gp = GPSurrogate(space, one_hot=True, input_warping=True, random_state=0).fit(
+        obs[["silica", "vol_pct", "milling_h", "temperature_c"]], obs["log10_sigma"], 0.05
+    )
+    assert set(gp.warping_) == {"vol_pct", "milling_h"}  # numeric parameters, not 1000/T
+    theta = gp.theta_ + rng.normal(0.0, 0.3, len(gp.theta_))
+    analytic = _neg_log_posterior(theta, gp._data, gp._st)[1]
+    numeric = optimize.approx_fprime(
+        theta, lambda t: _neg_log_posterior(t, gp._data, gp._st)[0], 1e-6
+    )
+    assert np.allclose(analytic, numeric, atol=1e-3, rtol=1e-3)
+    json.dumps(gp.summary())
+
+
+def test_input_warping_helps_a_response_steep_at_one_end() -> None:
+    """sqrt-like rise at small x, flat beyond: warping learns a < 1 and predicts better."""
+    space = SearchSpace([Float("x", 0, 1)])
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"x": rng.random(25) ** 2})
+    y = np.log(X["x"].to_numpy() + 0.01) + rng.normal(0, 0.02, 25)
+    grid = pd.DataFrame({"x": np.linspace(0, 1, 201)})
+    truth = np.log(grid["x"].to_numpy() + 0.01)
+    errors = {}
+    for warp in (False, True):
+        gp = GPSurrogate(space, input_warping=warp, random_state=0).fit(X, y, 0.02)
+        errors[warp] = float(np.sqrt(np.mean((gp.predict(grid) - truth) ** 2)))
+    a, _ = gp.warping_["x"]
+    assert a < 1.0
+    assert errors[True] < errors[False]

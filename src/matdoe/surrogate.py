@@ -16,6 +16,12 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   varies in the data, a linear kernel ``c² · t·t'`` on the condition features, so a common
   Arrhenius slope in 1000/T is cheap to learn while recipe-dependent slopes come through the
   Matérn part;
+* input warping (``input_warping=True``; off by default, on in :func:`matdoe.suggest.suggest`):
+  each numeric parameter's unit-cube value x is replaced by the Kumaraswamy CDF
+  ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.75**0.5)
+  priors, bounded to [0.1, 10], as BoTorch's ``Warp`` input transform), so a response that is
+  steep at one end of a range (short milling times) and flat at the other is modelled with one
+  stationary kernel; conditions (1000/T) and categorical features are not warped;
 * noise: per point, the known measurement variance (``y_std``, e.g. ``log10_sigma_std``)
   plus a learned white-noise floor (heteroscedastic alpha);
 * hyperparameters: maximum a posteriori with L-BFGS-B and analytic gradients, ``n_restarts``
@@ -68,6 +74,11 @@ _SIGNAL_PRIOR = (0.0, 1.5)
 _NOISE_PRIOR = (math.log(3e-3), 1.5)
 _NOISE_PRIOR_KNOWN = (math.log(1e-4), 1.5)
 _LINEAR_PRIOR = (0.0, 2.0)
+# Kumaraswamy input warping (as BoTorch's Warp): concentrations a, b with LogNormal(0, 0.75**0.5)
+# priors, bounded to [0.1, 10]; inputs are squeezed into [eps, 1 - eps] first.
+_WARP_PRIOR = (0.0, math.sqrt(0.75))
+_WARP_BOUNDS = (math.log(0.1), math.log(10.0))
+_WARP_EPS = 1e-6
 
 
 def _lengthscale_prior(d: int) -> tuple[float, float]:
@@ -108,13 +119,19 @@ class _Data:
 class _Structure:
     """Which kernel terms are present and the layout of the hyperparameter vector.
 
-    theta = [log lengthscales (d), log s², log noise floor, (log s²_shared), (log c²_linear)]
+    theta = [log lengthscales (d), log s², log noise floor, (log s²_shared), (log c²_linear),
+             (log a, log b of each warped column)]
     """
 
     d: int
     shared_cols: np.ndarray  # numeric (non-categorical) feature columns of the shared term
     linear: bool
     known_noise: bool = False
+    warp_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    @property
+    def i_warp(self) -> int:
+        return self.d + 2 + int(self.shared) + int(self.linear)
 
     @property
     def shared(self) -> bool:
@@ -138,14 +155,48 @@ class _Structure:
             rows.append((*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS))
         if self.linear:
             rows.append((*_LINEAR_PRIOR, *_LINEAR_BOUNDS))
+        rows += [(*_WARP_PRIOR, *_WARP_BOUNDS)] * (2 * len(self.warp_cols))
         arr = np.array(rows, dtype=float)
         return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
 
 
+def _warp(
+    z: np.ndarray, theta: np.ndarray, st: _Structure, grad: bool = False
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Kumaraswamy CDF warping of the numeric parameter columns: w = 1 - (1 - x^a)^b.
+
+    Returns the warped copy of ``z`` and, with ``grad``, dw/dlog a and dw/dlog b of the warped
+    columns (``(n, n_warp)`` each).
+    """
+    cols = st.warp_cols
+    if not len(cols):
+        return z, None, None
+    k = len(cols)
+    a = np.exp(theta[st.i_warp : st.i_warp + k])
+    b = np.exp(theta[st.i_warp + k : st.i_warp + 2 * k])
+    x = _WARP_EPS + (1 - 2 * _WARP_EPS) * np.clip(z[:, cols], 0.0, 1.0)
+    xa = x**a
+    one_m = 1.0 - xa
+    one_m_b = one_m**b
+    out = z.copy()
+    out[:, cols] = 1.0 - one_m_b
+    if not grad:
+        return out, None, None
+    d_loga = a * b * one_m_b / one_m * xa * np.log(x)
+    d_logb = -b * one_m_b * np.log(one_m)
+    return out, d_loga, d_logb
+
+
 def _kernel_terms(
-    theta: np.ndarray, za: np.ndarray, zb: np.ndarray, st: _Structure
+    theta: np.ndarray, za: np.ndarray, zb: np.ndarray, st: _Structure, *, warped: bool = False
 ) -> tuple[np.ndarray, list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
-    """Kernel matrix and, per Matérn term, (variance, M, G, scaled za, scaled zb, columns)."""
+    """Kernel matrix and, per Matérn term, (variance, M, G, scaled za, columns).
+
+    ``warped``: the inputs are already warped (else :func:`_warp` is applied here).
+    """
+    if len(st.warp_cols) and not warped:
+        za = _warp(za, theta, st)[0]
+        zb = _warp(zb, theta, st)[0]
     ls = np.exp(theta[: st.d])
     terms = []
     cols_all = np.arange(st.d)
@@ -166,7 +217,8 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[
     """Negative log marginal likelihood plus negative log prior, and its gradient."""
     d = st.d
     nz = math.exp(theta[d + 1])
-    k, terms = _kernel_terms(theta, data.z, data.z, st)
+    zw, dz_a, dz_b = _warp(data.z, theta, st, grad=True)
+    k, terms = _kernel_terms(theta, zw, zw, st, warped=True)
     if st.linear:
         slin = math.exp(theta[st.i_linear])
         k = k + slin * (data.t @ data.t.T)
@@ -186,6 +238,18 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[
         wg = w * (var * g)
         rs = wg.sum(1)
         grad[cols] += -0.5 * (2.0 * (zs * zs * rs[:, None]).sum(0) - 2.0 * (zs * (wg @ zs)).sum(0))
+        if dz_a is not None and dz_b is not None:
+            # dK/dθ = -var·G·Δzs·Δ(dz/dθ)/l for a warp parameter θ of column c.
+            nw = len(st.warp_cols)
+            for p_w, c in enumerate(st.warp_cols):
+                pos = np.flatnonzero(cols == c)
+                if not len(pos):
+                    continue
+                u = zs[:, pos[0]]
+                inv_l = math.exp(-theta[c])
+                au = wg @ u
+                for off, dv in ((0, dz_a[:, p_w]), (nw, dz_b[:, p_w])):
+                    grad[st.i_warp + off + p_w] += inv_l * ((rs * u * dv).sum() - au @ dv)
         i_var = d if i_term == 0 else st.i_shared
         grad[i_var] = -0.5 * var * (w * m).sum()
     grad[d + 1] = -0.5 * (np.diag(w) * nz * data.floor_weight).sum()
@@ -215,6 +279,8 @@ class GPSurrogate:
         n_restarts: Extra random starts of the hyperparameter optimiser (drawn from the priors).
         max_fit_points: Distinct points used to fit hyperparameters (a random subset above).
         max_exact_points: Distinct points kept in the posterior (best quarter + random above).
+        input_warping: Learn a Kumaraswamy CDF warping of each numeric parameter (see the module
+            docstring); the learned concentrations are in ``warping_``.
         random_state: Seed for restarts and subsets.
 
     Example:
@@ -237,6 +303,7 @@ class GPSurrogate:
         n_restarts: int = 2,
         max_fit_points: int = 300,
         max_exact_points: int = 1000,
+        input_warping: bool = False,
         random_state: int | None = None,
     ) -> None:
         self.space = space
@@ -245,6 +312,7 @@ class GPSurrogate:
         self.n_restarts = n_restarts
         self.max_fit_points = max_fit_points
         self.max_exact_points = max_exact_points
+        self.input_warping = input_warping
         self.random_state = random_state
 
     # ------------------------------------------------------------------ sklearn-style params
@@ -257,6 +325,7 @@ class GPSurrogate:
             "n_restarts": self.n_restarts,
             "max_fit_points": self.max_fit_points,
             "max_exact_points": self.max_exact_points,
+            "input_warping": self.input_warping,
             "random_state": self.random_state,
         }
 
@@ -378,8 +447,18 @@ class GPSurrogate:
             dtype=int,
         )
         shared = numeric if self.space.categoricals and 0 < len(numeric) < d else np.zeros(0, int)
+        n_params = len(self.space.parameters) - len(self.space.categoricals)
+        warp_cols = (
+            np.array([c for c in numeric if c not in set(cond_cols)], dtype=int)
+            if self.input_warping and n_params
+            else np.zeros(0, dtype=int)
+        )
         st = _Structure(
-            d=d, shared_cols=shared, linear=bool(varying), known_noise=bool((s > 0).any())
+            d=d,
+            shared_cols=shared,
+            linear=bool(varying),
+            known_noise=bool((s > 0).any()),
+            warp_cols=warp_cols,
         )
         # Hyperparameters on a subset when the data are large.
         fit_data = data
@@ -415,6 +494,14 @@ class GPSurrogate:
             if st.linear
             else 0.0
         )
+        k = len(st.warp_cols)
+        self.warping_ = {
+            names[c]: (
+                float(math.exp(self.theta_[st.i_warp + i])),
+                float(math.exp(self.theta_[st.i_warp + k + i])),
+            )
+            for i, c in enumerate(st.warp_cols)
+        }
         self.n_observations_ = n
         self.n_distinct_ = g
         self.log_marginal_likelihood_ = -float(_neg_log_posterior(self.theta_, fit_data, st)[0])
@@ -565,12 +652,14 @@ class GPSurrogate:
             "kernel": "Matern52-ARD(all)"
             + (" + Matern52-ARD(numeric, shared by categories)" if self._st.shared else "")
             + (" + linear(conditions)" if self._st.linear else "")
-            + " + noise",
+            + " + noise"
+            + (" (Kumaraswamy-warped numeric inputs)" if len(self._st.warp_cols) else ""),
             "lengthscales": {k: round(v, 6) for k, v in self.lengthscales_.items()},
             "outputscale": round(self.outputscale_, 6),
             "noise": round(self.noise_std_, 6),
             "shared_outputscale": round(self.shared_outputscale_, 6),
             "linear_scale": round(self.linear_scale_, 6),
+            "warping": {k: [round(a, 4), round(b, 4)] for k, (a, b) in self.warping_.items()},
             "n_observations": int(self.n_observations_),
             "n_distinct": int(self.n_distinct_),
         }
