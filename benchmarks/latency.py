@@ -342,6 +342,13 @@ def _plot(ratios: dict[str, tuple[float, float]], suggest: dict[int, Timing], pa
     ax_scale.axhline(SUGGEST_LARGE_S, color="tab:red", ls="--", label="30 s")
     ax_scale.set_xscale("log")
     ax_scale.set_yscale("log")
+    ax_scale.set_xticks(sizes, [str(n) for n in sizes])
+    ax_scale.set_xticks([], minor=True)
+    ticks = [
+        t for t in (0.5, 1, 2, 5, 10, 20, 30, 60) if 0.5 * med.min() <= t <= 1.5 * max(hi.max(), 30)
+    ]
+    ax_scale.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax_scale.set_yticks([], minor=True)
     ax_scale.set_xlabel("conductivities in the database (SIMULATED)")
     ax_scale.set_ylabel("wall time, s")
     ax_scale.set_title("matdoe suggest vs database size")
