@@ -75,7 +75,10 @@ def matdoe_command() -> list[str]:
 
 
 def _env(db: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATDOE_DEBUG", "MATDOE_DB")}
+    # Time what a user's second run costs: bytecode cached (some shells and IDEs set
+    # PYTHONDONTWRITEBYTECODE, which would make every run recompile matdoe's sources).
+    skip = ("MATDOE_DEBUG", "MATDOE_DB", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     if db is not None:
         env["MATDOE_DB"] = f"sqlite:///{db}"
     return env

@@ -284,3 +284,10 @@ def test_interrupted_migration_can_be_run_again(
         assert count == len(ROWS_AT_FIRST["measurement"])
     finally:
         engine.dispose()
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    """Commands compare the database with ``HEAD`` without reading the scripts."""
+    from matdoe.db.migrate import HEAD
+
+    assert head_revision() == HEAD

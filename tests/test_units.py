@@ -159,3 +159,16 @@ def test_parse_gives_a_value_or_a_one_line_error_never_anything_else(text: str, 
         assert math.isfinite(value)
         if units.KINDS[kind].positive:
             assert value > 0
+
+
+def test_fast_path_units_agree_with_pint() -> None:
+    """The pint-free table of common units gives pint's numbers exactly."""
+    import pint
+
+    from matdoe.units import _FAST, KINDS
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    for kind, table in _FAST.items():
+        for unit, (factor, offset) in table.items():
+            expected = float(ureg.Quantity(2.5, unit).to(KINDS[kind].canonical).magnitude)
+            assert 2.5 * factor + offset == pytest.approx(expected, rel=1e-12), (kind, unit)

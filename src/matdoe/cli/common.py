@@ -7,10 +7,7 @@ Only the standard library, typer and matdoe's light modules are imported at top 
 from __future__ import annotations
 
 import contextlib
-import csv
 import enum
-import io
-import json
 import math
 import os
 import sys
@@ -125,7 +122,7 @@ def open_database(
 ) -> tuple[Engine, sessionmaker[Session]]:
     """Engine and session factory for the chosen database; it must be initialised unless create."""
     from matdoe.db import make_engine, mask_url, session_factory
-    from matdoe.db.migrate import head_revision, is_initialised
+    from matdoe.db.migrate import HEAD, is_initialised
 
     url = db_url(ctx)
     path = _sqlite_path(url)
@@ -153,7 +150,7 @@ def open_database(
             raise DatabaseError(
                 f"{mask_url(url)} is not a matdoe database yet; run `matdoe init` first"
             )
-        if current_revision(engine) != head_revision():
+        if current_revision(engine) != HEAD:
             raise DatabaseError(
                 f"{mask_url(url)} has an older schema; upgrade it with `matdoe init`"
             )
@@ -187,6 +184,8 @@ def _text(value: Any) -> str:
             return f"{value:.3g}"
         return f"{value:.4g}"
     if isinstance(value, dict | list):
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -195,6 +194,8 @@ def render(
     rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None
 ) -> str:
     """Rows as an aligned text table, CSV, or JSON."""
+    import json
+
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == Format.json:
         return json.dumps(
@@ -204,6 +205,9 @@ def render(
             default=str,
         )
     if fmt == Format.csv:
+        import csv
+        import io
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
