@@ -129,7 +129,10 @@ def store_spectra(
         measurement.spectrum = SpectrumRow(data=item.spectrum.to_dict(), fit=item.fit.to_dict())
         low, high = item.fit.resistance_ci95_ohm
         result.lines.append(
-            f"{item.path.name}: T = {item.temperature_k - 273.15:.1f} °C, "
+            f"{item.path.name}: read {len(item.spectrum)} points ({item.spectrum.columns})"
+        )
+        result.lines.append(
+            f"  T = {item.temperature_k - 273.15:.1f} °C, "
             f"R = {item.fit.resistance_ohm:.4g} ohm (95 % CI {low:.4g}–{high:.4g}), "
             f"sigma = {measurement.sigma_s_cm:.3g} ± {measurement.sigma_std_s_cm or 0:.2g} S/cm"
         )

@@ -311,7 +311,28 @@ def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
             }
             for m in sorted(eis, key=lambda m: (m.temperature_k, m.id))
         ]
-        parts.append("\nConductivity\n" + render(rows, Format.table))
+        parts.append("\nConductivity (every run)\n" + render(rows, Format.table))
+        from matdoe.conductivity import aggregate_runs
+
+        summary = aggregate_runs(
+            [m.temperature_k for m in eis],
+            [m.sigma_s_cm for m in eis],
+            sigma_std_s_cm=[m.sigma_std_s_cm or 0.0 for m in eis],
+        )
+        if any(r.n_runs > 1 for r in summary):
+            per_t = [
+                {
+                    "T_C": round(r.temperature_k - 273.15, 2),
+                    "runs": r.n_runs,
+                    "sigma_mean_S_cm": r.sigma_mean_s_cm,
+                    "sigma_std": r.sigma_std_s_cm,
+                }
+                for r in summary
+            ]
+            parts.append(
+                "\nConductivity per temperature (mean ± std over runs)\n"
+                + render(per_t, Format.table)
+            )
     other = [m for m in sample.measurements if m.kind != "eis"]
     if other:
         from matdoe.cli.common import render
