@@ -368,3 +368,87 @@ def recipe_for(
         host_label=host_material.name,
         scaffold_label=scaffold.name,
     )
+
+
+def inside(frame: pd.DataFrame, space: SearchSpace) -> Any:
+    """Boolean mask of the rows whose recipe lies inside ``space`` (e.g. a narrowed one)."""
+    import numpy as np
+
+    from matdoe.space import Categorical
+
+    keep = np.ones(len(frame), dtype=bool)
+    for p in space.parameters:
+        column = frame[p.name]
+        if isinstance(p, Categorical):
+            keep &= column.isin(p.choices).to_numpy()
+        else:
+            keep &= ((column >= p.low) & (column <= p.high)).to_numpy()
+    return keep
+
+
+def propose(
+    session: Session,
+    *,
+    n: int,
+    temperature_c: float,
+    strategy: str = "gp-ei",
+    random_state: int = 0,
+    narrow: Any = None,
+    candidates: Any = None,
+    sources: tuple[str, ...] | None = None,
+    store: bool = True,
+) -> tuple[pd.DataFrame, list[Suggestion], int]:
+    """Ask :func:`matdoe.suggest.suggest` for the campaign's next batch and record it.
+
+    Locks the campaign first, so simultaneous requests see each other's pending recipes.
+
+    Args:
+        n: Batch size.
+        temperature_c: The condition at which sigma is optimised (°C).
+        strategy: See :data:`matdoe.suggest.STRATEGIES`.
+        random_state: Seed; same data and seed give the same batch.
+        narrow: Optional function taking and returning the space (e.g. only some silicas).
+        candidates: Optional table of makeable recipes to choose from (index kept).
+        sources: Use only measurements of these sources (see :func:`observations`).
+        store: Record the batch as pending suggestions (False: a dry run).
+
+    Returns:
+        The batch, the stored suggestions (empty for a dry run) and the number of
+        observations the model saw.
+    """
+    from matdoe.suggest import suggest
+
+    campaign = get_campaign(session, lock=True)
+    space = campaign_space(session, campaign)
+    if narrow is not None:
+        space = narrow(space)
+    table = model_table(observations(session, sources=sources), space)
+    columns = [*space.parameter_names, *space.condition_names, OBJECTIVE, f"{OBJECTIVE}_std"]
+    observed = table[columns][inside(table, space)]
+    waiting = pending(session, campaign)
+    conditions = {"temperature_c": temperature_c}
+    batch = suggest(
+        observed,
+        space,
+        objective=OBJECTIVE,
+        n=n,
+        maximize=campaign.maximize,
+        pending=waiting[list(space.parameter_names)] if len(waiting) else None,
+        candidates=candidates(space) if callable(candidates) else candidates,
+        conditions=conditions,
+        strategy=strategy,
+        random_state=random_state,
+    )
+    stored = (
+        record_suggestions(
+            session,
+            campaign,
+            batch,
+            conditions=conditions,
+            strategy=strategy,
+            parameters=space.parameter_names,
+        )
+        if store
+        else []
+    )
+    return batch, stored, len(observed)

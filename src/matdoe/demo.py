@@ -69,42 +69,15 @@ def build_demo_database(
 
 def run_round(factory: Any, number: int, *, batch: int, seed: int, say: Any = _say) -> float:
     """One round: suggest a batch at 30 °C, simulate making and measuring it, record it."""
-    from matdoe.campaign import (
-        campaign_space,
-        get_campaign,
-        model_table,
-        observations,
-        pending,
-        record_suggestions,
-    )
-    from matdoe.db.store import add_sample, refresh_fits
+    from matdoe.campaign import observations, propose
+    from matdoe.db.store import add_sample
     from matdoe.records import SampleRecord
     from matdoe.simulate import DigitalTwin
-    from matdoe.suggest import suggest
 
     twin = DigitalTwin()
     with factory.begin() as session:
-        campaign = get_campaign(session, lock=True)
-        space = campaign_space(session, campaign)
-        table = model_table(observations(session, sources=SOURCES), space)
-        columns = [*space.parameter_names, *space.condition_names, "log10_sigma", "log10_sigma_std"]
-        waiting = pending(session, campaign)
-        proposals = suggest(
-            table[columns],
-            space,
-            objective="log10_sigma",
-            n=batch,
-            pending=waiting[list(space.parameter_names)] if len(waiting) else None,
-            conditions={"temperature_c": 30.0},
-            random_state=seed + number,
-        )
-        stored = record_suggestions(
-            session,
-            campaign,
-            proposals,
-            conditions={"temperature_c": 30.0},
-            strategy="gp-ei",
-            parameters=space.parameter_names,
+        proposals, stored, _ = propose(
+            session, n=batch, temperature_c=30.0, random_state=seed + number, sources=SOURCES
         )
         measured = twin.measure(proposals, TEMPERATURES_C, random_state=seed * 1000 + number)
         for position, (suggestion, (_, row)) in enumerate(
@@ -146,8 +119,7 @@ def run_round(factory: Any, number: int, *, batch: int, seed: int, say: Any = _s
                     ],
                 }
             )
-            sample = add_sample(session, record)
-            refresh_fits(session, sample)
+            add_sample(session, record)
         best = observations(session, sources=SOURCES)
         at30 = best[(best["temperature_c"] - 30.0).abs() < 0.5]
         top = at30.loc[at30["log10_sigma"].idxmax()] if len(at30) else None
@@ -297,40 +269,12 @@ def _model_report(factory: Any, folder: Path) -> None:
 
 
 def _next_suggestions(factory: Any, batch: int) -> None:
-    from matdoe.campaign import (
-        campaign_space,
-        get_campaign,
-        model_table,
-        observations,
-        pending,
-        recipe_for,
-        record_suggestions,
-    )
+    from matdoe.campaign import propose, recipe_for
     from matdoe.cli.common import Format, render
-    from matdoe.suggest import suggest
 
     with factory.begin() as session:
-        campaign = get_campaign(session, lock=True)
-        space = campaign_space(session, campaign)
-        table = model_table(observations(session, sources=SOURCES), space)
-        columns = [*space.parameter_names, *space.condition_names, "log10_sigma", "log10_sigma_std"]
-        waiting = pending(session, campaign)
-        proposals = suggest(
-            table[columns],
-            space,
-            objective="log10_sigma",
-            n=batch,
-            pending=waiting[list(space.parameter_names)] if len(waiting) else None,
-            conditions={"temperature_c": 30.0},
-            random_state=99,
-        )
-        stored = record_suggestions(
-            session,
-            campaign,
-            proposals,
-            conditions={"temperature_c": 30.0},
-            strategy="gp-ei",
-            parameters=space.parameter_names,
+        proposals, stored, _ = propose(
+            session, n=batch, temperature_c=30.0, random_state=99, sources=SOURCES
         )
         rows = []
         for suggestion, (_, row) in zip(stored, proposals.iterrows(), strict=True):

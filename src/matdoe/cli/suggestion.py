@@ -36,53 +36,27 @@ def suggest_command(
 ) -> None:
     """Propose the next recipes, with predicted sigma ± interval and the masses to weigh."""
     from matdoe import units
-    from matdoe.campaign import pending, recipe_for, record_suggestions
-    from matdoe.cli.model import load_model_data
+    from matdoe.campaign import propose, recipe_for
     from matdoe.db.store import find_material
-    from matdoe.suggest import suggest
 
     if strategy not in STRATEGIES:
         raise InvalidRecordError(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
     temperature_c = units.parse(temperature, "temperature", default_unit="degC") - 273.15
     milling_cap = units.parse_optional(max_milling, "time", name="--max-milling")
     with transaction(ctx) as session:
-        from matdoe.campaign import get_campaign
-
-        get_campaign(session, lock=True)
-        space, table, campaign = load_model_data(session)
-        space = _restrict(space, session, silica, min_vol, max_vol, milling_cap, find_material)
-        pool = _candidates(candidates, space) if candidates else None
-        waiting = pending(session, campaign)
-        waiting = waiting[list(space.parameter_names)] if len(waiting) else None
-        observed = table[
-            [*space.parameter_names, *space.condition_names, "log10_sigma", "log10_sigma_std"]
-        ]
-        observed = observed[_inside(observed, space)]
-        batch = suggest(
-            observed,
-            space,
-            objective="log10_sigma",
+        batch, stored, n_observed = propose(
+            session,
             n=n,
-            maximize=True,
-            pending=waiting,
-            candidates=pool,
-            conditions={"temperature_c": temperature_c},
+            temperature_c=temperature_c,
             strategy=strategy,
             random_state=seed,
+            narrow=lambda space: _restrict(
+                space, session, silica, min_vol, max_vol, milling_cap, find_material
+            ),
+            candidates=(lambda space: _candidates(candidates, space)) if candidates else None,
+            store=not dry_run,
         )
         rows = []
-        stored = (
-            []
-            if dry_run
-            else record_suggestions(
-                session,
-                campaign,
-                batch,
-                conditions={"temperature_c": temperature_c},
-                strategy=strategy,
-                parameters=space.parameter_names,
-            )
-        )
         for position, (_, row) in enumerate(batch.iterrows()):
             recipe = recipe_for(session, row["silica"], float(row["vol_pct"]), batch_mg=batch_mg)
             mean, std = float(row["predicted_mean"]), float(row["predicted_std"])
@@ -99,11 +73,11 @@ def suggest_command(
                     "host_mg": round(recipe.host_mg, 1),
                     "scaffold_mg": round(recipe.scaffold_mg, 1),
                     "balls_g": round(recipe.balls_g, 1),
-                    **({"candidate": row.name} if pool is not None else {}),
+                    **({"candidate": row.name} if candidates else {}),
                 }
             )
     info(
-        f"{strategy}: {len(rows)} suggestions at {temperature_c:.0f} °C from {len(observed)} "
+        f"{strategy}: {len(rows)} suggestions at {temperature_c:.0f} °C from {n_observed} "
         f"conductivities" + (" (not stored: --dry-run)" if dry_run else "")
     )
     output(rows, fmt)
@@ -151,22 +125,6 @@ def _restrict(space, session, silica, min_vol, max_vol, milling_cap, find_materi
         objective=space.objective,
         maximize=space.maximize,
     )
-
-
-def _inside(frame, space):  # type: ignore[no-untyped-def]
-    """Rows whose recipe lies inside the (possibly narrowed) space."""
-    import numpy as np
-
-    from matdoe.space import Categorical
-
-    keep = np.ones(len(frame), dtype=bool)
-    for p in space.parameters:
-        column = frame[p.name]
-        if isinstance(p, Categorical):
-            keep &= column.isin(p.choices).to_numpy()
-        else:
-            keep &= ((column >= p.low) & (column <= p.high)).to_numpy()
-    return keep
 
 
 def _candidates(path: Path, space):  # type: ignore[no-untyped-def]

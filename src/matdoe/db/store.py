@@ -188,6 +188,8 @@ def add_sample(session: Session, record: SampleRecord) -> Sample:
         if suggestion is not None:
             suggestion.status = "made"
     session.flush()
+    if record.measurements:
+        refresh_fits(session, sample)
     return sample
 
 
