@@ -131,7 +131,7 @@ def run_round(factory: Any, number: int, *, batch: int, seed: int, say: Any = _s
     say(f"round {number}: made {made}")
     if top is not None:
         say(
-            f"         best sigma(30 °C) so far: {10**value:.3g} S/cm ({top['sample']}: "
+            f"         best measured sigma(30 °C) so far: {10**value:.3g} S/cm ({top['sample']}: "
             f"{top['silica']}, {top['vol_pct']:g} vol%, {top['milling_h']:g} h)"
         )
     return value
@@ -169,7 +169,8 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
     for number in range(1, rounds + 1):
         found = run_round(factory, number, batch=batch, seed=0)
     _say(
-        f"after {rounds * batch} simulated batches: best sigma(30 °C) {10**found:.3g} S/cm; "
+        f"after {rounds * batch} simulated batches: best measured sigma(30 °C) {10**found:.3g} S/cm "
+        "(simulated measurements scatter by about ±12 %); "
         f"the paper's best composite: about 5e-4 S/cm (35 vol% SiO2-A200, 4 h)"
     )
     _say(
