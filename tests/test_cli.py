@@ -323,9 +323,8 @@ def test_database_url_from_the_environment(db_url: str, make_sample: Any) -> Non
     assert "S-env" in result.stdout
 
 
+@pytest.mark.parametrize("backend", ["postgres"])  # password authentication: PostgreSQL only
 def test_wrong_postgres_password_is_one_masked_line(backend: str, db_url: str) -> None:
-    if backend != "postgres":
-        pytest.skip("password authentication is a PostgreSQL matter")
     import uuid
 
     import sqlalchemy as sa
