@@ -199,3 +199,22 @@ def test_other_characterisation_is_shown(cli: Any, sample: str) -> None:
     assert "C/20" in shown and "96.9" in shown
     missing = cli("measure", "add", "EIS-1", "--kind", "lsv")
     assert missing.exit_code == 1 and "needs a value" in missing.stderr
+
+
+def test_temperature_from_a_column_of_the_file(cli: Any, sample: str, tmp_path: Path) -> None:
+    """Flag > temperature column > file name; a column that drifts is refused."""
+    lines = [ln for ln in CSV_FILES[0].read_text().splitlines() if not ln.startswith("#")]
+    header, rows = lines[0], lines[1:]
+    with_column = tmp_path / "spectrum_99C.csv"
+    with_column.write_text("\n".join([f"{header},T/°C"] + [f"{r},41.0" for r in rows]) + "\n")
+    result = _eis(cli, with_column)
+    assert result.exit_code == 0, result.output
+    assert "temperature column: 41.0 °C" in result.stdout
+    stored = json.loads(cli("measure", "list", "EIS-1", "--format", "json").stdout)
+    assert [m["temperature_c"] for m in stored] == [41.0]
+    drifting = tmp_path / "drift.csv"
+    drifting.write_text(
+        "\n".join([f"{header},Temperature (K)"] + [f"{r},{300 + i}" for i, r in enumerate(rows)])
+    )
+    refused = _eis(cli, drifting)
+    assert refused.exit_code == 1 and "varies by" in refused.stderr

@@ -62,13 +62,14 @@ def fit_spectra(
         path = Path(path)
         if not path.exists():
             raise InvalidRecordError(f"{path}: no such file")
-        temperature_k = fixed_k if fixed_k is not None else temperature_from_filename(path.name)
+        spectrum = read_spectrum(path)
+        # The flag wins, then a temperature column of the file, then the file name.
+        temperature_k = fixed_k or spectrum.temperature_k or temperature_from_filename(path.name)
         if temperature_k is None:
             raise InvalidRecordError(
-                f"{path.name}: no temperature in the file name (e.g. S1_60C.csv); "
-                "give it with --temperature 60C"
+                f"{path.name}: no temperature in the file (a T/°C column) or its name "
+                "(e.g. S1_60C.csv); give it with --temperature 60C"
             )
-        spectrum = read_spectrum(path)
         try:
             fit = fit_spectrum(spectrum, circuit or DEFAULT_CIRCUIT)
         except FitError as exc:

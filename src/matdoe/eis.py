@@ -99,6 +99,8 @@ class Spectrum:
         columns: What was detected in the file, e.g.
             ``"freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm (sign flipped)"``.
         sha256: SHA-256 of the raw file bytes (``""`` for synthetic spectra).
+        temperature_k: The temperature (K) from a temperature column of the file, when it has
+            one (its median; the column must not vary by more than 2 K), else None.
     """
 
     frequency_hz: NDArray[np.float64]
@@ -107,6 +109,7 @@ class Spectrum:
     source: str
     columns: str
     sha256: str
+    temperature_k: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("frequency_hz", "z_real_ohm", "z_imag_ohm"):
@@ -135,6 +138,7 @@ class Spectrum:
             "source": self.source,
             "columns": self.columns,
             "sha256": self.sha256,
+            "temperature_k": self.temperature_k,
         }
 
     @classmethod
@@ -159,6 +163,7 @@ class Spectrum:
                 source=str(d.get("source", "")),
                 columns=str(d.get("columns", "")),
                 sha256=str(d.get("sha256", "")),
+                temperature_k=None if d.get("temperature_k") is None else float(d["temperature_k"]),
             )
         except (TypeError, ValueError) as exc:
             if isinstance(exc, InvalidRecordError):
@@ -411,6 +416,7 @@ def read_spectrum(path: str | Path, *, fmt: str | None = None) -> Spectrum:
         raise InvalidRecordError(f"{name}: the file is empty")
     digest = hashlib.sha256(raw).hexdigest()
 
+    temperature_k: float | None = None
     if fmt in INSTRUMENT_FORMATS:
         f, z = _read_instrument(path, fmt)
         description = f"{fmt} file read by impedance.py: frequency/Hz, Re Z/Ohm, Im Z/Ohm"
@@ -420,6 +426,9 @@ def read_spectrum(path: str | Path, *, fmt: str | None = None) -> Spectrum:
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
         f, z, description = _read_plain(name, text)
+        temperature_k = _table_temperature(name, text)
+        if temperature_k is not None:
+            description += f"; temperature column: {temperature_k - 273.15:.1f} °C"
 
     finite = np.isfinite(z.imag)
     if finite.any() and np.mean(z.imag[finite] > 0) > 0.5:
@@ -432,9 +441,55 @@ def read_spectrum(path: str | Path, *, fmt: str | None = None) -> Spectrum:
         source=name,
         columns=description,
         sha256=digest,
+        temperature_k=temperature_k,
     )
     _check_values(name, spectrum)
     return spectrum
+
+
+_TEMPERATURE_HEADER = re.compile(
+    r"^(?P<name>temp(?:erature)?|t)\s*(?:[/(\[]\s*(?P<unit>°?\s*c|deg\s*c|k)\s*[)\]]?)?$",
+    re.IGNORECASE,
+)
+
+
+def _table_temperature(name: str, text: str) -> float | None:
+    r"""The temperature (K) in a column named like "T/°C", "Temperature (K)" or "temp", if any.
+
+    A bare "T" counts only with a unit (it may be time); a temperature column without a unit is
+    read in °C.
+
+    >>> _table_temperature("x.csv", "freq,re,im,T/°C\n1e6,1,-1,60\n1e5,2,-2,60.2\n")
+    333.25
+    """
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    for index, line in enumerate(lines):
+        fields = _split(line, _delimiter_of(line))
+        if _is_numeric_row(fields):
+            return None  # reached the data without a header naming a temperature
+        for column, field in enumerate(fields):
+            match = _TEMPERATURE_HEADER.match(field.strip().strip('"'))
+            if match is None or (match["name"].lower() == "t" and not match["unit"]):
+                continue
+            kelvin = (match["unit"] or "c").replace("°", "").replace(" ", "").lower() == "k"
+            values = []
+            for row in lines[index + 1 :]:
+                cells = _split(row, _delimiter_of(row))
+                if column < len(cells) and _NUMBER.match(cells[column].replace(",", ".")):
+                    values.append(float(cells[column].replace(",", ".")))
+            if not values:
+                return None
+            spread = max(values) - min(values)
+            if spread > 2.0:
+                raise InvalidRecordError(
+                    f"{name}: the temperature column {field!r} varies by {spread:.1f} K; "
+                    "give one spectrum per temperature"
+                )
+            median = float(np.median(values))
+            return median if kelvin else median + 273.15
+    return None
 
 
 def temperature_from_filename(name: str) -> float | None:
