@@ -81,6 +81,13 @@ def _check_name(name: Any) -> None:
 
 
 @dataclass(frozen=True)
+def _finite_bounds(what: str, low: Any, high: Any) -> tuple[float, float]:
+    low, high = float(low), float(high)
+    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+        raise InvalidRecordError(f"{what}: need finite low <= high, got low={low}, high={high}")
+    return low, high
+
+
 class Float:
     """A continuous parameter in ``[low, high]``, optionally on a grid of ``step``.
 
@@ -105,11 +112,7 @@ class Float:
 
     def __post_init__(self) -> None:
         _check_name(self.name)
-        low, high = float(self.low), float(self.high)
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise InvalidRecordError(
-                f"parameter {self.name!r}: need finite low <= high, got low={low}, high={high}"
-            )
+        low, high = _finite_bounds(f"parameter {self.name!r}", self.low, self.high)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         if self.step is not None:
@@ -314,11 +317,7 @@ class Condition:
 
     def __post_init__(self) -> None:
         _check_name(self.name)
-        low, high = float(self.low), float(self.high)
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise InvalidRecordError(
-                f"condition {self.name!r}: need finite low <= high, got low={low}, high={high}"
-            )
+        low, high = _finite_bounds(f"condition {self.name!r}", self.low, self.high)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         if self.default is not None:
