@@ -80,7 +80,6 @@ def _check_name(name: Any) -> None:
         raise InvalidRecordError(f"a parameter name must be a non-empty string, got {name!r}")
 
 
-@dataclass(frozen=True)
 def _finite_bounds(what: str, low: Any, high: Any) -> tuple[float, float]:
     low, high = float(low), float(high)
     if not (math.isfinite(low) and math.isfinite(high)) or low > high:
@@ -88,6 +87,7 @@ def _finite_bounds(what: str, low: Any, high: Any) -> tuple[float, float]:
     return low, high
 
 
+@dataclass(frozen=True)
 class Float:
     """A continuous parameter in ``[low, high]``, optionally on a grid of ``step``.
 
