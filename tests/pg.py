@@ -57,8 +57,12 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def cluster() -> Iterator[str]:
-    """Run a fresh cluster; yields its URL (``postgresql+psycopg://postgres@127.0.0.1:PORT/postgres``)."""
+def cluster(control: dict[str, list[str]] | None = None) -> Iterator[str]:
+    """Run a fresh cluster; yields its URL (``postgresql+psycopg://postgres@127.0.0.1:PORT/postgres``).
+
+    With ``control``, it is filled with the commands ``"stop"`` (immediate, as if the server
+    died) and ``"start"``, for tests of a server that vanishes.
+    """
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise RuntimeError(
@@ -88,6 +92,13 @@ def cluster() -> Iterator[str]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    if control is not None:
+        control["stop"] = _as_server_user(
+            [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
+        )
+        control["start"] = _as_server_user(
+            [pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
+        )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
