@@ -7,6 +7,7 @@ and the database exactly as before. The "Done when" of the foundation issue as o
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -340,7 +341,9 @@ def test_wrong_postgres_password_is_one_masked_line(backend: str, db_url: str) -
         url = make_url(db_url).set(username=role, password="wrong-battery")
         text = url.render_as_string(hide_password=False)
         result = Cli(text)("sample", "list")
-        if result.exit_code == 0:
+        if result.exit_code == 0 and os.environ.get("MATDOE_REQUIRE_POSTGRES") != "1":
+            # A developer's own server may trust everyone; the clusters of .ci/run and
+            # tests/pg.py check passwords, so there (PostgreSQL required) this is a failure.
             pytest.skip("this PostgreSQL server does not check passwords (trust authentication)")
         assert_refused(result, "cannot log in", f"{role}:***@")
         assert "wrong-battery" not in result.stderr

@@ -282,6 +282,21 @@ class SampleRecord(_Record):
         return self
 
 
+# The tables of a whole-database export, parents before children (foreign keys hold at every
+# insert); matdoe.db.bundle reads this order from here.
+TableName = Literal[
+    "material",
+    "campaign",
+    "suggestion",
+    "sample",
+    "pellet",
+    "measurement",
+    "spectrum",
+    "fit",
+    "revision",
+]
+
+
 class BundleRecord(_Record):
     """A whole database as ``matdoe export`` writes it: every row of every table, ids included.
 
@@ -293,20 +308,9 @@ class BundleRecord(_Record):
     format: Literal["matdoe-bundle"] = "matdoe-bundle"
     version: Literal[1] = 1
     matdoe: str | None = Field(default=None, description="version of matdoe that wrote it")
-    tables: dict[
-        Literal[
-            "material",
-            "campaign",
-            "suggestion",
-            "sample",
-            "pellet",
-            "measurement",
-            "spectrum",
-            "fit",
-            "revision",
-        ],
-        list[dict[str, Any]],
-    ] = Field(default_factory=dict, description="rows of each table, by id")
+    tables: dict[TableName, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="rows of each table, by id"
+    )
 
 
 class _SpaceItem(BaseModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     JSON,
@@ -36,21 +36,11 @@ from sqlalchemy.orm import Session
 
 from matdoe.db.models import Base
 from matdoe.errors import InvalidRecordError
+from matdoe.records import TableName
 
 FORMAT = "matdoe-bundle"
 VERSION = 1
-# Parents before children, so foreign keys hold at every insert.
-TABLES = (
-    "material",
-    "campaign",
-    "suggestion",
-    "sample",
-    "pellet",
-    "measurement",
-    "spectrum",
-    "fit",
-    "revision",
-)
+TABLES: tuple[str, ...] = get_args(TableName)  # parents before children
 
 
 def _table(name: str) -> Table:
