@@ -122,7 +122,7 @@ def open_database(
 ) -> tuple[Engine, sessionmaker[Session]]:
     """Engine and session factory for the chosen database; it must be initialised unless create."""
     from matdoe.db import make_engine, mask_url, session_factory
-    from matdoe.db.migrate import HEAD, is_initialised
+    from matdoe.db.migrate import HEAD
 
     url = db_url(ctx)
     path = _sqlite_path(url)
@@ -141,16 +141,16 @@ def open_database(
         from matdoe.db.migrate import current_revision
 
         try:
-            initialised = is_initialised(engine)
+            revision = current_revision(engine)  # None: no matdoe tables
         except Exception as exc:
             from matdoe.db.engine import translate_error
 
             raise translate_error(exc, url) from exc
-        if not initialised:
+        if revision is None:
             raise DatabaseError(
                 f"{mask_url(url)} is not a matdoe database yet; run `matdoe init` first"
             )
-        if current_revision(engine) != HEAD:
+        if revision != HEAD:
             raise DatabaseError(
                 f"{mask_url(url)} has an older schema; upgrade it with `matdoe init`"
             )
