@@ -406,7 +406,7 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
         counter = iter(range(10_000))
 
         def add_args() -> list[str]:
-            return ["sample", "add", "--label", f"B-{next(counter)}", "--silica", "A200",
+            return ["sample", "add", "--label", f"B-{next(counter)}", "--host", "Na2B12H12", "--silica", "A200",
                     "--vol", "35", "--milling", "4h"]  # fmt: skip
 
         add_mods = floor_modules(import_records(add_args(), env_add, folder))

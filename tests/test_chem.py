@@ -23,8 +23,8 @@ from matdoe.chem import (
 )
 from matdoe.errors import InvalidRecordError
 
-RHO_HOST = REFERENCE_DENSITIES["Na2B12H12"][0]
-RHO_SILICA = REFERENCE_DENSITIES["SiO2-A200"][0]
+RHO_HOST = REFERENCE_DENSITIES["Na2B12H12"].density_g_cm3
+RHO_SILICA = REFERENCE_DENSITIES["SiO2-A200"].density_g_cm3
 
 percent = st.floats(min_value=0.0, max_value=100.0)
 density = st.floats(min_value=0.1, max_value=25.0)
@@ -92,18 +92,27 @@ def test_crystal_density_of_rock_salt() -> None:
 # --- reference densities --------------------------------------------------------------------
 
 
-def test_every_reference_density_has_a_value_and_a_source() -> None:
-    for material, (rho, source) in REFERENCE_DENSITIES.items():
-        assert 0.5 < rho < 10, material
-        assert len(source) > 40, material  # a real sentence, not a placeholder
+def test_every_reference_density_has_a_value_a_method_and_a_source() -> None:
+    for material, ref in REFERENCE_DENSITIES.items():
+        assert 0.5 < ref.density_g_cm3 < 10, material
+        assert ref.method in ("crystallographic", "reference"), material
+        assert len(ref.source) > 40, material  # a real sentence, not a placeholder
 
 
-def test_host_density_matches_its_stated_derivation() -> None:
-    # The table says: Z = 2, V ≈ 465 Å³ for P2_1/n Na2B12H12. Editing one without the other fails.
-    rho, source = REFERENCE_DENSITIES["Na2B12H12"]
-    assert "465" in source and "Z = 2" in source
-    assert crystal_density_g_cm3("Na2B12H12", 465.0, 2) == pytest.approx(rho, abs=0.005)
-    assert "UNVERIFIED" in source  # must stay flagged until the cell volume is checked
+def test_every_crystallographic_density_is_recomputed_from_its_cell() -> None:
+    for material, ref in REFERENCE_DENSITIES.items():
+        if ref.method != "crystallographic":
+            continue
+        assert ref.cell_volume_a3 is not None and ref.formula_units is not None
+        assert f"{ref.cell_volume_a3:g} A^3" in ref.source, material  # the cited number
+        rho = crystal_density_g_cm3(material, ref.cell_volume_a3, ref.formula_units)
+        assert rho == pytest.approx(ref.density_g_cm3, abs=5e-4), material
+
+
+def test_the_salt_density_is_the_room_temperature_cell_of_verdal_2014() -> None:
+    ref = REFERENCE_DENSITIES["Na2B12H12"]
+    assert "Verdal" in ref.source and "212 (2014) 81" in ref.source
+    assert ref.density_g_cm3 == pytest.approx(1.16, abs=0.005)
 
 
 # --- fractions ------------------------------------------------------------------------------

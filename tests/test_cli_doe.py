@@ -170,7 +170,16 @@ def test_made_suggestion_links_sample_and_shows_prediction_error(cli: Any, lab: 
     import math
 
     assert listed[chosen["id"]]["measured_log10_sigma"] == pytest.approx(math.log10(expected))
-    again = cli("sample", "add", "--from-suggestion", str(chosen["id"]), "--label", "NB-101")
+    again = cli(
+        "sample",
+        "add",
+        "--from-suggestion",
+        str(chosen["id"]),
+        "--label",
+        "NB-101",
+        "--host",
+        "Na2B12H12",
+    )
     assert again.exit_code == 1 and "not pending" in again.stderr
 
 

@@ -57,7 +57,7 @@ def test_first_session_in_an_empty_folder(tmp_path: Path) -> None:
 
 def test_refused_input_is_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert run("init", "--example", cwd=tmp_path).returncode == 0
-    args = ("measure", "add", "paper-A380-35vol", "-t", "60 mS", "--sigma", "1e-3")
+    args = ("measure", "add", "paper-A380-35vol", "-t", "60 mS", "--sigma", "1e-3S/cm")
     quiet = run(*args, cwd=tmp_path)
     assert quiet.returncode == 1
     assert quiet.stderr.strip().count("\n") == 0
@@ -195,8 +195,19 @@ def test_read_only_database_file_is_a_clear_error_and_nothing_is_written(tmp_pat
     undo = _make_read_only(database)
     try:
         for args in (
-            ("sample", "add", "--label", "RO-1", "--host", "Na2B12H12", "--milling", "1h"),
-            ("measure", "add", "paper-A380-35vol", "-t", "30C", "--sigma", "1e-4"),
+            (
+                "sample",
+                "add",
+                "--label",
+                "RO-1",
+                "--host",
+                "Na2B12H12",
+                "--scaffold",
+                "none",
+                "--milling",
+                "1h",
+            ),
+            ("measure", "add", "paper-A380-35vol", "-t", "30C", "--sigma", "1e-4S/cm"),
             ("sample", "import", str(Path(__file__).with_name("data") / "samples_good.json")),
         ):
             result = run(*args, cwd=tmp_path)

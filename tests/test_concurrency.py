@@ -37,7 +37,19 @@ def worker(url: str, index: int, barrier: Any, results: Any) -> None:
         barrier.wait(timeout=120)
         # Everybody adds the same label at the same moment: one wins, the others are refused.
         race = runner.invoke(
-            app, ["--db", url, "sample", "add", "--label", "RACE-1", "--host", "Na2B12H12"]
+            app,
+            [
+                "--db",
+                url,
+                "sample",
+                "add",
+                "--label",
+                "RACE-1",
+                "--host",
+                "Na2B12H12",
+                "--scaffold",
+                "none",
+            ],
         )
         results.put(("race", index, race.exit_code, race.stderr))
         for n in range(SAMPLES_PER_PROCESS):
@@ -47,7 +59,7 @@ def worker(url: str, index: int, barrier: Any, results: Any) -> None:
                 add = ["sample", "add", "--label", label, "--host", "Na2B12H12", "--silica"]
                 commands = [[*add, "A200", "--vol", str(5 + n), "--milling", "4h"]]
                 commands += [
-                    ["measure", "add", label, "-t", f"{t}C", "--sigma", f"{1e-4 * (index + 1)}"]
+                    ["measure", "add", label, "-t", f"{t}C", "--sigma", f"{1e-4 * (index + 1)}S/cm"]
                     for t in temperatures
                 ]
                 for args in commands:

@@ -175,7 +175,7 @@ def test_ea_standard_error_is_calibrated():
     hits = 0
     trials = 400
     for _ in range(trials):
-        sigma = arrhenius_sigma(T_PAPER_K, 0.45, 3.0, "sigma_t") * np.exp(rng.normal(0, 0.05, 4))
+        sigma = arrhenius_sigma(T_PAPER_K, 0.45, 3.0, "sigma") * np.exp(rng.normal(0, 0.05, 4))
         fit = fit_arrhenius(T_PAPER_K, sigma)
         hits += abs(fit.ea_ev - 0.45) < 2 * fit.ea_std_ev
     # two dof: P(|t_2| < 2) = 0.816
@@ -221,7 +221,7 @@ def test_exact_data_is_reproduced(ea, log10_a, t0, span, form):
 
 def test_prediction_uncertainty_grows_outside_the_measured_range():
     rng = np.random.default_rng(11)
-    sigma = arrhenius_sigma(T_PAPER_K, 0.4, 2.5, "sigma_t") * np.exp(rng.normal(0, 0.05, 4))
+    sigma = arrhenius_sigma(T_PAPER_K, 0.4, 2.5, "sigma") * np.exp(rng.normal(0, 0.05, 4))
     fit = fit_arrhenius(T_PAPER_K, sigma)
     inside = fit.log10_sigma_std_at(318.15)
     assert 0 < inside < fit.log10_sigma_std_at(273.15)
@@ -236,7 +236,7 @@ def test_prediction_std_matches_monte_carlo_over_noise():
     rng = np.random.default_rng(5)
     t = np.linspace(293.15, 373.15, 9)
     rel = 0.04
-    truth = arrhenius_sigma(t, 0.45, 3.0, "sigma_t")
+    truth = arrhenius_sigma(t, 0.45, 3.0, "sigma")
     predictions = []
     for _ in range(300):
         sigma = truth * np.exp(rng.normal(0, rel, t.size))
@@ -248,9 +248,9 @@ def test_prediction_std_matches_monte_carlo_over_noise():
 
 
 def test_to_dict_is_json_able():
-    fit = fit_arrhenius(T_PAPER_K, arrhenius_sigma(T_PAPER_K, 0.38, 2.0, "sigma_t"))
+    fit = fit_arrhenius(T_PAPER_K, arrhenius_sigma(T_PAPER_K, 0.38, 2.0, "sigma"))
     d = json.loads(json.dumps(fit.to_dict()))
-    assert d["form"] == "sigma_t"
+    assert d["form"] == "sigma"
     assert d["ea_kj_mol"] == pytest.approx(0.38 * 96.485, rel=1e-4)
     assert fit.ea_std_kj_mol == pytest.approx(fit.ea_std_ev * 96.485, rel=1e-4)
 

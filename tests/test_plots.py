@@ -20,7 +20,8 @@ T_K = np.array([303.15, 313.15, 323.15, 333.15])
 
 
 def sigma_of(t, ea=0.38, log10_a=2.3):
-    return 10**log10_a * np.exp(-ea / (BOLTZMANN_EV_K * t)) / t
+    """sigma = A·exp(-Ea/kT), the default Arrhenius form."""
+    return 10**log10_a * np.exp(-ea / (BOLTZMANN_EV_K * t))
 
 
 def secondary_axes(ax):

@@ -21,7 +21,9 @@ from matdoe.errors import InvalidRecordError
         ("60 degC", "temperature", 333.15),
         ("140 F", "temperature", 333.15),
         ("333.15 K", "temperature", 333.15),
-        ("333.15", "temperature", 333.15),
+        ("-20 °C", "temperature", 253.15),
+        ("-20C", "temperature", 253.15),
+        ("60 deg C", "temperature", 333.15),
         ("1.4 mS/cm", "conductivity", 1.4e-3),
         ("1.4e-3 S/cm", "conductivity", 1.4e-3),
         ("0.14 S/m", "conductivity", 1.4e-3),
@@ -33,6 +35,16 @@ from matdoe.errors import InvalidRecordError
         ("78.5 mm²", "area", 0.785),
         ("850 Ω", "resistance", 850.0),
         ("1.2 kohm", "resistance", 1200.0),
+        ("1.2kohm", "resistance", 1200.0),
+        ("1.2 kOhm", "resistance", 1200.0),
+        ("1.2 kΩ", "resistance", 1200.0),
+        ("1.2 MOhm", "resistance", 1.2e6),
+        ("1.4 mS cm-1", "conductivity", 1.4e-3),
+        ("1.4 mS·cm⁻¹", "conductivity", 1.4e-3),
+        ("1.4e-3 S·cm⁻¹", "conductivity", 1.4e-3),
+        ("1.4 mS cm^-1", "conductivity", 1.4e-3),
+        ("191.2 m2/g", "specific_area", 191.2),
+        ("191.2 m² g⁻¹", "specific_area", 191.2),
         ("90 min", "time", 1.5),
         ("4 h", "time", 4.0),
         ("0.5 g", "mass", 500.0),
@@ -45,10 +57,34 @@ def test_parse_converts_to_the_canonical_unit(text: str, kind: str, expected: fl
     assert units.parse(text, kind) == pytest.approx(expected, rel=1e-12)
 
 
-def test_bare_numbers_use_the_default_unit_when_given() -> None:
-    assert units.parse("60", "temperature", default_unit="degC") == pytest.approx(333.15)
-    assert units.parse(60, "temperature", default_unit="degC") == pytest.approx(333.15)
-    assert units.parse(4, "time") == 4.0
+def test_bare_numbers_are_read_in_the_unit_the_name_carries() -> None:
+    assert units.parse("60", "temperature", bare_unit="degC") == pytest.approx(333.15)
+    assert units.parse(60, "temperature", bare_unit="degC") == pytest.approx(333.15)
+    assert units.parse(303.15, "temperature", bare_unit="kelvin") == pytest.approx(303.15)
+    assert units.parse(320, "length", bare_unit="um") == pytest.approx(0.032)
+    assert units.parse(4, "time", bare_unit="hour") == 4.0
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "spelling"),
+    [
+        ("30", "temperature", "'30C'"),
+        (30, "temperature", "'303.15K'"),
+        ("320", "length", "'320um'"),
+        ("1000", "resistance", "'850ohm'"),
+        ("4", "time", "'4h'"),
+        (2.2, "density", "'2.2g/cm3'"),
+        ("1.4e-3", "conductivity", "'1.4mS/cm'"),
+    ],
+)
+def test_a_bare_number_is_refused_with_the_spellings_to_use(
+    value: object, kind: str, spelling: str
+) -> None:
+    with pytest.raises(InvalidRecordError) as info:
+        units.parse(value, kind, name="--x")
+    message = str(info.value)
+    assert message.startswith(f"--x: {value!r} has no unit")
+    assert spelling in message
 
 
 @pytest.mark.parametrize(
@@ -63,7 +99,8 @@ def test_bare_numbers_use_the_default_unit_when_given() -> None:
         ("0 K", "temperature", "absolute zero"),
         ("-1 K", "temperature", "absolute zero"),
         ("0 ohm", "resistance", "positive"),
-        ("-850", "resistance", "not positive"),
+        ("-850 ohm", "resistance", "positive"),
+        ("1e308 d", "time", "too large"),
         ("-320 um", "length", "positive"),
         ("0 cm2", "area", "positive"),
         ("1e400 K", "temperature", "not a finite number"),
@@ -161,14 +198,81 @@ def test_parse_gives_a_value_or_a_one_line_error_never_anything_else(text: str, 
             assert value > 0
 
 
-def test_fast_path_units_agree_with_pint() -> None:
-    """The pint-free table of common units gives pint's numbers exactly."""
-    import pint
+# The language: (prefix, symbol) pairs and separators people type, to generate spellings from.
+_SYMBOLS = {
+    "length": ["m", "cm", "mm", "um", "µm", "μm", "nm", "km", "in", "ft", "Mm", "dm"],
+    "area": ["cm2", "mm2", "m2", "cm^2", "mm**2", "cm²", "um2", "in2"],
+    "resistance": ["ohm", "Ohm", "OHM", "kohm", "kOhm", "kΩ", "Ω", "MΩ", "Mohm", "mohm", "Gohm"],
+    "conductivity": [
+        "S/cm",
+        "mS/cm",
+        "uS/cm",
+        "µS/cm",
+        "S/m",
+        "mS/m",
+        "S cm-1",
+        "mS cm-1",
+        "S·cm⁻¹",
+        "mS cm^-1",
+        "S*cm**-1",
+        "mS / cm",
+        "nS/cm",
+        "kS/m",
+        "S/mm",
+        "mho/cm",
+    ],
+    "time": ["h", "hr", "hour", "hours", "min", "s", "ms", "d", "day", "days", "week", "ks", "mh"],
+    "mass": ["mg", "g", "kg", "ug", "µg", "Mg", "ng", "lb", "cg"],
+    "density": ["g/cm3", "g/cm^3", "g cm-3", "kg/m3", "g/mL", "g/L", "mg/mm3", "g·cm⁻³", "kg/L"],
+    "pressure": ["MPa", "kPa", "GPa", "Pa", "bar", "kbar", "mbar", "psi", "atm"],
+    "energy": ["eV", "meV", "keV", "J", "kJ", "kcal"],
+    "voltage": ["V", "mV", "kV", "uV"],
+    "current_density": ["mA/cm2", "uA/cm2", "A/cm2", "mA cm-2", "A/m2", "mA/mm2"],
+    "specific_capacity": ["mAh/g", "Ah/kg", "mA*h/g", "Ah/g", "mAh g-1"],
+    "specific_area": ["m2/g", "m²/g", "m2 g-1", "cm2/g", "m^2/g", "m**2/kg"],
+    "temperature": ["K", "C", "°C", "degC", "deg C", "celsius", "kelvin", "F", "°F", "mK"],
+}
 
-    from matdoe.units import _FAST, KINDS
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    for kind, table in _FAST.items():
-        for unit, (factor, offset) in table.items():
-            expected = float(ureg.Quantity(2.5, unit).to(KINDS[kind].canonical).magnitude)
-            assert 2.5 * factor + offset == pytest.approx(expected, rel=1e-12), (kind, unit)
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(_SYMBOLS)),
+    data=st.data(),
+    magnitude=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+    space=st.sampled_from(["", " ", "  "]),
+)
+def test_the_fast_table_accepts_exactly_what_pint_accepts(
+    kind: str, data: st.DataObject, magnitude: float, space: str
+) -> None:
+    """For every generated spelling, the table's answer is pint's answer (or both refuse)."""
+    unit = data.draw(
+        st.sampled_from(_SYMBOLS[kind] + _SYMBOLS[data.draw(st.sampled_from(sorted(_SYMBOLS)))])
+    )
+    text = f"{magnitude!r}{space}{unit}"
+    outcomes = []
+    for use_table in (True, False):
+        try:
+            outcomes.append(units.parse(text, kind, use_table=use_table))
+        except InvalidRecordError as exc:
+            outcomes.append(type(exc))
+    fast, slow = outcomes
+    if isinstance(slow, float):
+        assert isinstance(fast, float), (text, kind, fast)
+        assert fast == pytest.approx(slow, rel=1e-12, abs=1e-12), (text, kind)
+    else:
+        assert fast is slow, (text, kind, fast)
+
+
+def test_every_unit_of_the_table_is_one_pint_knows() -> None:
+    """Each base symbol of the table, alone and with each prefix it allows, is pint's unit."""
+    from matdoe.units import _BASE, _PREFIXED, _PREFIXES, _fast_factor, _registry
+
+    ureg = _registry()
+    for symbol, (factor, _dims) in _BASE.items():
+        names = [symbol] + ([p + symbol for p in _PREFIXES] if symbol in _PREFIXED else [])
+        for name in names:
+            quantity = ureg.Quantity(1.0, name).to_base_units()
+            scale = _PREFIXES[name[0]] if name != symbol else 1.0
+            # pint's base units are SI with the gram as kilogram: compare to SI.
+            assert float(quantity.magnitude) == pytest.approx(scale * factor, rel=1e-12), name
+    assert _fast_factor("furlong", "length") is None

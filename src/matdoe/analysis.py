@@ -23,10 +23,22 @@ if TYPE_CHECKING:
 
     from matdoe.eis import Spectrum, SpectrumFit
 
-FORM_TEXT = {
-    "sigma_t": "sigma·T = A·exp(-Ea/kT)",
-    "sigma": "sigma = A·exp(-Ea/kT)",
-}
+
+def describe_fit(fit: Any) -> str:
+    """One line for a stored Arrhenius fit, with its form: what every command prints for Ea.
+
+    ``Ea = 0.380 ± 0.012 eV (sigma = A·exp(-Ea/kT), 4 points, R² = 0.9991)``, followed by the
+    fit's warnings (low R², two segments) on the same line.
+    """
+    from matdoe.conductivity import FORM_EQUATIONS
+    from matdoe.db.store import fit_form, fit_warnings
+
+    text = (
+        f"Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV ({FORM_EQUATIONS[fit_form(fit)]}, "
+        f"{fit.n_points} points, R² = {fit.r2:.4f})"
+    )
+    warnings = fit_warnings(fit)
+    return text + "".join(f"; WARNING: {w}" for w in warnings)
 
 
 @dataclass(frozen=True)
@@ -52,11 +64,7 @@ def fit_spectra(
 
     if not files:
         raise InvalidRecordError("give at least one spectrum file")
-    fixed_k = (
-        units.parse(temperature, "temperature", name="--temperature", default_unit="degC")
-        if temperature
-        else None
-    )
+    fixed_k = units.parse(temperature, "temperature", name="--temperature") if temperature else None
     out = []
     for path in files:
         path = Path(path)
@@ -141,33 +149,31 @@ def store_spectra(
     fit = refresh_fits(session, sample)
     if fit is not None and fit.ea_ev is not None:
         result.ea_ev = fit.ea_ev
-        result.lines.append(
-            f"Arrhenius ({fit.method}): Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV "
-            f"over {fit.n_points} points"
-        )
+        result.lines.append(f"Arrhenius: {describe_fit(fit)}")
     else:
         result.lines.append("Arrhenius fit needs conductivities at 3 or more temperatures")
     return result
 
 
-def _series(session: Session, label: str) -> tuple[Any, list[float], list[float], list[float]]:
-    from matdoe.db.store import conductivity_rows, find_sample
+def _series(session: Session, label: str) -> tuple[Any, Any]:
+    from matdoe.db.store import arrhenius_inputs, conductivity_rows, find_sample
 
     sample = find_sample(session, label)
-    rows = conductivity_rows(session, sample)
-    temperatures = [float(m.temperature_k or 0.0) for m in rows]
-    sigmas = [float(m.sigma_s_cm or 0.0) for m in rows]
-    stds = [float(m.sigma_std_s_cm or 0.0) for m in rows]
-    return sample, temperatures, sigmas, stds
+    return sample, arrhenius_inputs(conductivity_rows(session, sample))
 
 
-def arrhenius_summary(session: Session, label: str, *, form: str = "sigma_t") -> dict[str, Any]:
-    """Fit, store and summarise the Arrhenius law of a sample's conductivities."""
-    from matdoe.conductivity import EV_TO_KJ_MOL
-    from matdoe.db.store import refresh_fits
+def arrhenius_summary(session: Session, label: str, *, form: str | None = None) -> dict[str, Any]:
+    """Fit, store and summarise the Arrhenius law of a sample's conductivities.
 
-    sample, temperatures, _sigmas, _stds = _series(session, label)
-    distinct = len({round(t, 1) for t in temperatures})
+    Returns plain numbers with units in their keys (``ea_ev``, ``ea_std_ev``, ...), and the
+    form both as its name and as an equation.
+    """
+    from matdoe.conductivity import DEFAULT_FORM, EV_TO_KJ_MOL, FORM_EQUATIONS
+    from matdoe.db.store import fit_warnings, refresh_fits
+
+    form = form or DEFAULT_FORM
+    sample, inputs = _series(session, label)
+    distinct = len({round(t, 1) for t in inputs.temperature_k})
     if distinct < 3:
         raise InsufficientDataError(
             f"need conductivities at 3 or more temperatures for an Arrhenius fit, sample "
@@ -177,45 +183,57 @@ def arrhenius_summary(session: Session, label: str, *, form: str = "sigma_t") ->
     assert row is not None and row.details is not None
     details = row.details
     t_min, t_max = details["temperature_min_k"], details["temperature_max_k"]
-
-    def at(celsius: float, value: float | None) -> str:
-        kelvin = 273.15 + celsius
-        flag = " (extrapolated)" if not t_min - 1e-6 <= kelvin <= t_max + 1e-6 else ""
-        return f"{value:.3g} S/cm{flag}"
-
-    unit = "S·K/cm" if form == "sigma_t" else "S/cm"
+    ea, ea_std = float(row.ea_ev or 0.0), float(row.ea_std_ev or 0.0)
     return {
         "sample": label,
-        "form": FORM_TEXT[form],
-        "ea_ev": f"{row.ea_ev:.4f} ± {row.ea_std_ev:.4f}",
-        "ea_kj_mol": f"{(row.ea_ev or 0) * EV_TO_KJ_MOL:.2f} ± "
-        f"{(row.ea_std_ev or 0) * EV_TO_KJ_MOL:.2f}",
-        "log10_prefactor": f"{row.log10_prefactor:.3f} ± {details['log10_prefactor_std']:.3f} "
-        f"(A in {unit})",
-        "r2": round(row.r2 or 0.0, 5),
+        "form": form,
+        "equation": FORM_EQUATIONS[form],
+        "ea_ev": ea,
+        "ea_std_ev": ea_std,
+        "ea_kj_mol": ea * EV_TO_KJ_MOL,
+        "ea_std_kj_mol": ea_std * EV_TO_KJ_MOL,
+        "log10_prefactor": row.log10_prefactor,
+        "log10_prefactor_std": details["log10_prefactor_std"],
+        "prefactor_unit": "S*K/cm" if form == "sigma_t" else "S/cm",
+        "r2": row.r2,
         "n_points": row.n_points,
-        "temperature_range_c": f"{t_min - 273.15:.1f} to {t_max - 273.15:.1f}",
-        "sigma_25c": at(25.0, row.sigma_25c_s_cm),
-        "sigma_30c": at(30.0, row.sigma_30c_s_cm),
+        "temperature_min_c": t_min - 273.15,
+        "temperature_max_c": t_max - 273.15,
+        "sigma_25c_s_cm": row.sigma_25c_s_cm,
+        "sigma_30c_s_cm": row.sigma_30c_s_cm,
+        "extrapolated_25c": not t_min - 1e-6 <= 298.15 <= t_max + 1e-6,
+        "extrapolated_30c": not t_min - 1e-6 <= 303.15 <= t_max + 1e-6,
         "weighted": bool(details.get("weighted")),
+        "geometry_rel_std": details.get("common_rel_std", 0.0),
+        "warnings": fit_warnings(row),
         "computed_by": f"matdoe {row.package_version}",
     }
 
 
-def arrhenius_figure(session: Session, label: str, *, form: str = "sigma_t") -> Figure:
-    """The Arrhenius plot of a sample: measurements with error bars and the fitted line."""
-    from matdoe.conductivity import fit_arrhenius
+def arrhenius_figure(session: Session, label: str, *, form: str | None = None) -> Figure:
+    """The Arrhenius plot of a sample: measurements with error bars and the fitted line.
+
+    The line is the fit that is stored (the same error model, see
+    :func:`matdoe.db.store.arrhenius_inputs`).
+    """
+    from matdoe.conductivity import DEFAULT_FORM, fit_arrhenius
     from matdoe.plots import plot_arrhenius
 
-    _sample, temperatures, sigmas, stds = _series(session, label)
-    if not temperatures:
+    form = form or DEFAULT_FORM
+    _sample, inputs = _series(session, label)
+    if not inputs.temperature_k:
         raise InsufficientDataError(f"sample {label!r} has no conductivity to plot")
     fit = None
-    if len({round(t, 1) for t in temperatures}) >= 3:
+    if len({round(t, 1) for t in inputs.temperature_k}) >= 3:
         fit = fit_arrhenius(
-            temperatures,
-            sigmas,
-            sigma_std_s_cm=stds if all(s > 0 for s in stds) else None,
+            inputs.temperature_k,
+            inputs.sigma_s_cm,
+            sigma_std_s_cm=inputs.sigma_std_s_cm,
             form=form,
+            common_rel_std=inputs.common_rel_std,
+            temperature_std_k=inputs.temperature_std_k,
         )
-    return plot_arrhenius(temperatures, sigmas, sigma_std_s_cm=stds, fit=fit, label=label)
+    stds = inputs.sigma_std_s_cm or [0.0] * len(inputs.sigma_s_cm)
+    return plot_arrhenius(
+        inputs.temperature_k, inputs.sigma_s_cm, sigma_std_s_cm=stds, fit=fit, label=label
+    )

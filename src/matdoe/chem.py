@@ -14,10 +14,10 @@ Na(BH)6, which is the same composition but not the compound a chemist means.
 'Na2B12H12'
 >>> round(molar_mass_g_mol("SiO2"), 2)
 60.08
->>> recipe = batch_recipe(35, host_density_g_cm3=1.34, scaffold_density_g_cm3=2.2,
+>>> recipe = batch_recipe(35, host_density_g_cm3=1.1608, scaffold_density_g_cm3=2.2,
 ...                       host_label="Na2B12H12", scaffold_label="SiO2-A200")
 >>> recipe.lines()
-['weigh 265.4 mg Na2B12H12', 'weigh 234.6 mg SiO2-A200', 'balls: 70.0 g WC (140:1)']
+['weigh 247.5 mg Na2B12H12', 'weigh 252.5 mg SiO2-A200', 'balls: 70.0 g WC (140:1)']
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ from matdoe.errors import InvalidRecordError
 __all__ = [
     "AVOGADRO_PER_MOL",
     "REFERENCE_DENSITIES",
+    "VERDAL_2014",
     "Fractions",
     "Recipe",
+    "ReferenceDensity",
     "batch_recipe",
     "check_formula",
     "crystal_density_g_cm3",
+    "density_derivation",
     "fractions_from_vol",
     "molar_mass_g_mol",
     "particle_size_nm",
@@ -50,33 +53,63 @@ AVOGADRO_PER_MOL = 6.02214076e23
 _AEROSIL_SOURCE = (
     "amorphous SiO2, skeletal density about 2.2 g/cm3 as stated by the manufacturer for "
     "hydrophilic AEROSIL grades (Evonik, 'AEROSIL - Fumed Silica, Technical Overview' and the "
-    "product safety data sheets; the same value as vitreous silica in handbooks). Certainty: "
-    "good to about +/-0.05 g/cm3; the paper (doi:10.1039/d5ta09128d) does not restate it."
+    "product safety data sheets); handbooks give 2.196 g/cm3 for vitreous silica (CRC Handbook "
+    "of Chemistry and Physics, 'Physical constants of inorganic compounds', SiO2 amorphous). "
+    "Certainty: about +/-0.05 g/cm3; the paper (doi:10.1039/d5ta09128d) does not restate it."
 )
 
-REFERENCE_DENSITIES: dict[str, tuple[float, str]] = {
-    # The host. No measured (pycnometric) density of Na2B12H12 was found; this is the X-ray
-    # density of the room-temperature phase, rho = Z*M / (N_A*V):
-    #   crystal_density_g_cm3("Na2B12H12", cell_volume_a3=465.0, formula_units=2) -> 1.341
-    # The cell volume is the weak link: see the source string.
-    "Na2B12H12": (
-        1.34,
-        "DERIVED, NOT MEASURED, VOLUME UNVERIFIED: X-ray density of monoclinic P2_1/n "
-        "Na2B12H12 (Her et al., Inorg. Chem. 2008, 47, 9757) from Z = 2, M = 187.81 g/mol and a "
-        "cell volume of about 465 A^3 recalled from that paper, not re-read for this table. "
-        "Check the volume against the paper or its ICSD entry before relying on the third "
-        "digit; treat as 1.34 +/- 0.03 g/cm3. Plausibility: the disordered bcc closo-borate "
-        "phases are lighter, 1.14-1.18 g/cm3 (Payandeh et al., Chem. Mater. 2020, 32, 1101, "
-        "Table 2), as the ordered phase should be denser. Ball milling makes the salt partly "
-        "cubic/amorphous, so the milled composite's true host density is lower by a few %.",
+VERDAL_2014 = (
+    "Verdal, Her, Stavila, Soloninin, Babanova, Skripov, Udovic, Rush, J. Solid State Chem. 212 "
+    "(2014) 81-91, doi:10.1016/j.jssc.2014.01.006, Discussion (near Fig. 6): unit-cell volume "
+    "of the low-temperature monoclinic (P2_1/n) phase 537.3 A^3 at 298 K, measured by neutron "
+    "powder diffraction on Na2(11B)12D12 (the deuterated salt: exchanging H for D changes a "
+    "cell volume by far less than 1 %, so it is used for Na2B12H12 here). Z = 2 formula units "
+    "per cell (not stated in that text; 268.7 A^3 per formula unit, between the 220 A^3 of "
+    "Li2B12H12 and the 259.5 A^3 of the denser high-temperature Pm-3n phase of the same paper, "
+    "where Z = 4 would leave 134 A^3, less than one B12H12 icosahedron needs)."
+)
+
+
+@dataclass(frozen=True)
+class ReferenceDensity:
+    """A density matdoe knows, how it was obtained, and where it comes from.
+
+    Attributes:
+        density_g_cm3: The density (g/cm³).
+        method: ``"crystallographic"`` (from the cell below) or ``"reference"`` (handbook,
+            datasheet, or an assumption the source states).
+        source: Citation and certainty, as a sentence.
+        cell_volume_a3: Unit-cell volume (Å³) for a crystallographic density.
+        formula_units: Z, formula units per cell.
+    """
+
+    density_g_cm3: float
+    method: str
+    source: str
+    cell_volume_a3: float | None = None
+    formula_units: int | None = None
+
+
+REFERENCE_DENSITIES: dict[str, ReferenceDensity] = {
+    # The host: no measured (pycnometric) density of Na2B12H12 was found, so this is the X-ray
+    # density of the room-temperature phase, rho = Z*M / (N_A*V) with the cell below; a test
+    # recomputes it. Ball milling makes the salt partly cubic/amorphous, so the host in a milled
+    # composite may be lighter by a few per cent; a measured value for the lot beats this one.
+    "Na2B12H12": ReferenceDensity(
+        1.1608,
+        "crystallographic",
+        VERDAL_2014,
+        cell_volume_a3=537.3,
+        formula_units=2,
     ),
-    "SiO2": (2.2, _AEROSIL_SOURCE),
-    "SiO2-A90": (2.2, "AEROSIL 90: " + _AEROSIL_SOURCE),
-    "SiO2-A200": (2.2, "AEROSIL 200: " + _AEROSIL_SOURCE),
-    "SiO2-A300": (2.2, "AEROSIL 300: " + _AEROSIL_SOURCE),
-    "SiO2-A380": (2.2, "AEROSIL 380: " + _AEROSIL_SOURCE),
-    "SiO2-SBA15": (
+    "SiO2": ReferenceDensity(2.2, "reference", _AEROSIL_SOURCE),
+    "SiO2-A90": ReferenceDensity(2.2, "reference", "AEROSIL 90: " + _AEROSIL_SOURCE),
+    "SiO2-A200": ReferenceDensity(2.2, "reference", "AEROSIL 200: " + _AEROSIL_SOURCE),
+    "SiO2-A300": ReferenceDensity(2.2, "reference", "AEROSIL 300: " + _AEROSIL_SOURCE),
+    "SiO2-A380": ReferenceDensity(2.2, "reference", "AEROSIL 380: " + _AEROSIL_SOURCE),
+    "SiO2-SBA15": ReferenceDensity(
         2.2,
+        "reference",
         "ASSUMED: wall (skeletal) density of SBA-15 taken as that of amorphous silica, "
         "2.2 g/cm3. Not measured for the paper's SBA-15; helium-pycnometry values for "
         "mesoporous silicas depend on closed micropores and surface silanols, so treat as "
@@ -84,10 +117,10 @@ REFERENCE_DENSITIES: dict[str, tuple[float, str]] = {
         "not-scaffold volume, i.e. as space the salt may fill.",
     ),
 }
-"""Densities matdoe knows: material or formula -> (density in g/cm³, source and certainty).
+"""Densities matdoe knows, by formula or by the material names of the paper's Table 1.
 
-Keys are formulas or the material names of the paper's Table 1 (``SiO2-A200``). A measured value
-for the actual lot (helium pycnometry) always beats these; record it with its own source.
+A measured value for the actual lot (helium pycnometry) always beats these; record it with
+``density_method: measured`` and its own source.
 """
 
 # Element symbols as pymatgen reads them: an upper-case letter, optionally one lower-case one.
@@ -244,6 +277,36 @@ def crystal_density_g_cm3(formula: str, cell_volume_a3: float, formula_units: in
     z = _positive("formula_units", formula_units, "formula units per cell")
     mass_g = z * molar_mass_g_mol(formula) / AVOGADRO_PER_MOL
     return mass_g / (volume * 1e-24)
+
+
+def density_derivation(
+    formula: str,
+    density_g_cm3: float | None,
+    method: str | None,
+    cell_volume_a3: float | None = None,
+    formula_units: int | None = None,
+) -> str | None:
+    """How a stored density was obtained, as a line a person can check by hand.
+
+    >>> print(density_derivation("NaCl", 2.164, "crystallographic", 5.640**3, 4))
+    rho = Z·M/(N_A·V) = 4 × 58.44 g/mol / (6.02214e+23/mol × 179.406 Å³) = 2.1637 g/cm³ (crystallographic: the X-ray density of a perfect crystal, an upper bound for a milled powder)
+    """
+    if density_g_cm3 is None:
+        return None
+    if method == "crystallographic" and cell_volume_a3 and formula_units:
+        molar = molar_mass_g_mol(formula)
+        value = crystal_density_g_cm3(formula, cell_volume_a3, formula_units)
+        return (
+            f"rho = Z·M/(N_A·V) = {formula_units} × {molar:.2f} g/mol / "
+            f"({AVOGADRO_PER_MOL:.6g}/mol × {cell_volume_a3:g} Å³) = {value:.4f} g/cm³ "
+            "(crystallographic: the X-ray density of a perfect crystal, an upper bound for a "
+            "milled powder)"
+        )
+    if method == "measured":
+        return f"{density_g_cm3:g} g/cm³ measured on this material (overrides reference values)"
+    if method == "reference":
+        return f"{density_g_cm3:g} g/cm³, a reference value (handbook or datasheet), not measured"
+    return f"{density_g_cm3:g} g/cm³, how it was obtained is not stated"
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,9 +523,9 @@ def batch_recipe(
         InvalidRecordError: a percentage outside 0–100, or a density, molar mass, batch mass or
             ball ratio that is not a positive finite number.
 
-    >>> r = batch_recipe(35, host_density_g_cm3=1.34, scaffold_density_g_cm3=2.2)
+    >>> r = batch_recipe(35, host_density_g_cm3=1.1608, scaffold_density_g_cm3=2.2)
     >>> round(r.host_mg, 1), round(r.scaffold_mg, 1), r.balls_g
-    (265.4, 234.6, 70.0)
+    (247.5, 252.5, 70.0)
     """
     fractions = fractions_from_vol(
         scaffold_vol_pct,

@@ -5,26 +5,30 @@ thickness ``L`` (cm), the electrolyte resistance ``R`` (ohm, from the impedance 
 :mod:`matdoe.eis`) and the electrode area ``A`` (cm²). Its standard uncertainty is propagated to
 first order from the uncertainties of R, L and A (relative errors added in quadrature).
 
-Arrhenius fits come in two forms, both linear least squares against 1/T:
+Arrhenius fits come in two forms, both weighted linear least squares against 1/T:
 
-* ``"sigma_t"``: ``sigma * T = A * exp(-Ea / kT)``, A in S·K/cm. This is the form that follows
-  from the Nernst–Einstein relation for thermally activated hopping (the mobility carries a 1/T).
-* ``"sigma"``: ``sigma = A * exp(-Ea / kT)``, A in S/cm. Many closo-borate and sulfide papers
-  plot log sigma against 1000/T and fit this plain form.
+* ``"sigma"`` (**the default**): ``sigma = A * exp(-Ea / kT)``, A in S/cm. The Na2B12H12/SiO2
+  paper (DOI 10.1039/d5ta09128d) states no equation, but its own numbers follow this form:
+  Ea = 0.38 eV gives sigma(60 °C)/sigma(30 °C) = 3.71 here and 3.37 in the other form, and most
+  closo-borate papers plot log sigma against 1000/T. An Ea compared with a published one must be
+  fitted in the published form.
+* ``"sigma_t"``: ``sigma * T = A * exp(-Ea / kT)``, A in S·K/cm, the form that follows from the
+  Nernst–Einstein relation for thermally activated hopping (the mobility carries a 1/T). Over
+  30–60 °C its Ea is larger by about k·T (≈ 0.027 eV).
 
-**Default: "sigma_t".** Both forms are common in the solid-electrolyte literature and papers often
-do not say which one they used; we could not check which one the Na2B12H12/SiO2 paper (DOI
-10.1039/d5ta09128d) used, because its data and methods were not available offline. We default
-to the physically motivated Nernst–Einstein form. Over 30–60 °C the two activation energies
-differ by about k·T (≈ 0.027 eV, i.e. Ea(sigma_t) ≈ Ea(sigma) + k·T_mean), which is larger than a
-typical standard error, so every :class:`ArrheniusFit` carries its ``form`` and comparisons with
-published values must use the published form (``form="sigma"`` when in doubt about a borate
-paper that shows log sigma vs 1000/T).
+Every :class:`ArrheniusFit` carries its ``form`` and every place that shows an Ea shows the form.
+
+**Uncertainties.** Each point is weighted by the variance of its logarithm from what varies
+from one temperature to the next: the resistance (and the temperature, when its uncertainty is
+given: d ln sigma / dT = Ea/(kT²)). The pellet's thickness and area are the same at every
+temperature, so their errors shift all points together: they move the prefactor, not the slope,
+and enter as ``common_rel_std`` on the prefactor only. Treating them as independent per point
+would roughly double the standard error of Ea.
 
 >>> t, sigma = [303.15, 313.15, 323.15, 333.15], [4.2e-4, 6.3e-4, 9.5e-4, 1.4e-3]
->>> round(fit_arrhenius(t, sigma, form="sigma").ea_ev, 3)
-0.35
 >>> round(fit_arrhenius(t, sigma).ea_ev, 3)
+0.35
+>>> round(fit_arrhenius(t, sigma, form="sigma_t").ea_ev, 3)
 0.377
 """
 
@@ -42,15 +46,19 @@ from matdoe.errors import InsufficientDataError, InvalidRecordError
 __all__ = [
     "BOLTZMANN_EV_K",
     "DEFAULT_AREA_REL_STD",
+    "DEFAULT_FORM",
     "DEFAULT_RESISTANCE_REL_STD",
     "DEFAULT_THICKNESS_STD_CM",
     "EV_TO_KJ_MOL",
     "FORMS",
+    "FORM_EQUATIONS",
     "ArrheniusFit",
+    "BreakTest",
     "Conductivity",
     "RunSummary",
     "aggregate_runs",
     "conductivity_from_resistance",
+    "find_segment_break",
     "fit_arrhenius",
 ]
 
@@ -60,7 +68,18 @@ BOLTZMANN_EV_K = 8.617333262e-5
 EV_TO_KJ_MOL = 96.48533212
 """1 eV per particle in kJ/mol (e·N_A/1000)."""
 
-FORMS = ("sigma_t", "sigma")
+FORMS = ("sigma", "sigma_t")
+DEFAULT_FORM = "sigma"
+"""The form the paper's numbers follow (see the module docstring)."""
+FORM_EQUATIONS = {
+    "sigma": "sigma = A·exp(-Ea/kT)",
+    "sigma_t": "sigma·T = A·exp(-Ea/kT)",
+}
+#: A fit with a lower R² than this is stored with a warning.
+MIN_R2 = 0.95
+#: Two straight segments are "clearly better" than one when BIC drops by more than this (very
+#: strong evidence on the Kass–Raftery scale).
+BREAK_DELTA_BIC = 10.0
 
 # A digital outside micrometer reads to 1 µm, but the pellet is only 200–400 µm thick and is
 # measured between the pressing rods, so faces that are not quite flat and parallel dominate:
@@ -314,8 +333,12 @@ class ArrheniusFit:
         temperature_min_k: Lowest measured temperature (K).
         temperature_max_k: Highest measured temperature (K).
         covariance: Covariance of (intercept, slope) of ln(y) = intercept + slope / T, with
-            slope in K; used for prediction uncertainty.
+            slope in K; used for prediction uncertainty. Includes ``common_rel_std``.
         weighted: Whether per-point uncertainties weighted the fit.
+        common_rel_std: Relative standard uncertainty shared by every point (the pellet's
+            thickness and area), added to the prefactor's variance only.
+        warnings: Why the fit may not describe the data (a low R², two segments that fit
+            clearly better, as at a phase transition); empty when there is nothing to say.
     """
 
     form: str
@@ -331,6 +354,13 @@ class ArrheniusFit:
         default=((0.0, 0.0), (0.0, 0.0))
     )
     weighted: bool = False
+    common_rel_std: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def equation(self) -> str:
+        """The form as an equation, e.g. ``'sigma = A·exp(-Ea/kT)'``."""
+        return FORM_EQUATIONS[self.form]
 
     @property
     def ea_kj_mol(self) -> float:
@@ -390,9 +420,88 @@ class ArrheniusFit:
         """Return a JSON-able dict (with ``ea_kj_mol`` added for readers)."""
         d = asdict(self)
         d["covariance"] = [list(row) for row in self.covariance]
+        d["warnings"] = list(self.warnings)
+        d["equation"] = self.equation
         d["ea_kj_mol"] = self.ea_kj_mol
         d["ea_std_kj_mol"] = self.ea_std_kj_mol
         return d
+
+
+@dataclass(frozen=True)
+class BreakTest:
+    """One straight line against two in ln(sigma) vs 1/T (a phase transition between them).
+
+    Attributes:
+        break_k: Temperature (K) halfway between the two segments.
+        delta_bic: BIC of one line minus BIC of two (positive: two fit better).
+        ea_low_ev: Ea of the segment below the break (eV, same form as the fit).
+        ea_high_ev: Ea of the segment above it.
+    """
+
+    break_k: float
+    delta_bic: float
+    ea_low_ev: float
+    ea_high_ev: float
+
+    @property
+    def clearly_better(self) -> bool:
+        """Whether two segments are clearly better than one (ΔBIC above the threshold)."""
+        return self.delta_bic > BREAK_DELTA_BIC
+
+
+def _line(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float]:
+    """(slope, residual sum of squares) of an unweighted straight line."""
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope), float(np.sum((y - (intercept + slope * x)) ** 2))
+
+
+def find_segment_break(
+    temperature_k: ArrayLike, sigma_s_cm: ArrayLike, *, form: str = DEFAULT_FORM
+) -> BreakTest | None:
+    """Is ln(y) vs 1/T better described by two straight segments than by one?
+
+    Every split between consecutive distinct temperatures that leaves three or more distinct
+    temperatures on each side is tried (the segments are independent: a phase transition moves
+    both the level and the slope); the best split is compared with one line by BIC (one line: 2
+    parameters, two segments: 4 plus the break). Needs six distinct temperatures.
+
+    Returns:
+        The best split, or None with fewer than six distinct temperatures.
+
+    >>> t = np.array([300, 320, 340, 360, 380, 400, 420, 440.0])
+    >>> lnA = np.where(t < 370, -0.7 / (BOLTZMANN_EV_K * t), 6 - 0.5 / (BOLTZMANN_EV_K * t))
+    >>> test = find_segment_break(t, np.exp(lnA))
+    >>> round(test.break_k), test.clearly_better
+    (370, True)
+    """
+    t, s, _ = _validated(temperature_k, sigma_s_cm, None)
+    order = np.argsort(t)
+    t, s = t[order], s[order]
+    x = 1.0 / t
+    y = np.log(s * t) if form == "sigma_t" else np.log(s)
+    distinct = np.unique(np.round(t / _DISTINCT_T_K))
+    if distinct.size < 6:
+        return None
+    n = t.size
+    floor = n * 1e-12  # exact data: keep the logarithms finite
+    _, rss_one = _line(x, y)
+    bic_one = n * math.log(max(rss_one, floor) / n) + 2 * math.log(n)
+    best: BreakTest | None = None
+    keys = np.round(t / _DISTINCT_T_K)
+    for k in range(3, distinct.size - 2):
+        low = keys < distinct[k]
+        slope_low, rss_low = _line(x[low], y[low])
+        slope_high, rss_high = _line(x[~low], y[~low])
+        bic_two = n * math.log(max(rss_low + rss_high, floor) / n) + 5 * math.log(n)
+        candidate = BreakTest(
+            break_k=float(0.5 * (t[low].max() + t[~low].min())),
+            delta_bic=float(bic_one - bic_two),
+            ea_low_ev=-slope_low * BOLTZMANN_EV_K,
+            ea_high_ev=-slope_high * BOLTZMANN_EV_K,
+        )
+        if best is None or candidate.delta_bic > best.delta_bic:
+            best = candidate
+    return best
 
 
 def fit_arrhenius(
@@ -400,24 +509,33 @@ def fit_arrhenius(
     sigma_s_cm: ArrayLike,
     *,
     sigma_std_s_cm: ArrayLike | None = None,
-    form: str = "sigma_t",
+    form: str = DEFAULT_FORM,
+    common_rel_std: float = 0.0,
+    temperature_std_k: ArrayLike | None = None,
 ) -> ArrheniusFit:
     """Fit an Arrhenius law to conductivities measured at several temperatures.
 
-    Weighted linear least squares of ln(sigma·T) (form "sigma_t") or ln(sigma) (form "sigma")
+    Weighted linear least squares of ln(sigma) (form "sigma") or ln(sigma·T) (form "sigma_t")
     against 1/T. With ``sigma_std_s_cm`` each point is weighted by 1/(sigma_std/sigma)², the
-    variance of its logarithm; the covariance is scaled by the reduced chi-square when the
-    scatter exceeds the stated uncertainties (never shrunk below them). Without uncertainties
-    the covariance comes from the residual scatter alone.
+    variance of its logarithm; with ``temperature_std_k`` the temperature's share,
+    (d ln y/dT · T_std)², is added (two passes, the second with the first pass's Ea). The
+    covariance is scaled by the reduced chi-square when the scatter exceeds the stated
+    uncertainties (never shrunk below them); without uncertainties it comes from the residual
+    scatter alone. ``common_rel_std`` (the pellet geometry, shared by every point) is added to
+    the prefactor's variance.
 
     Args:
         temperature_k: Temperature of each measurement (K); replicates are allowed.
         sigma_s_cm: Conductivity of each measurement (S/cm).
-        sigma_std_s_cm: Optional standard uncertainty of each conductivity (S/cm), all > 0.
-        form: ``"sigma_t"`` (default, see the module docstring) or ``"sigma"``.
+        sigma_std_s_cm: Optional standard uncertainty of each conductivity (S/cm), all > 0,
+            from what varies between points (the resistance), not from the geometry.
+        form: ``"sigma"`` (default, see the module docstring) or ``"sigma_t"``.
+        common_rel_std: Relative standard uncertainty common to all points (geometry).
+        temperature_std_k: Optional standard uncertainty of each temperature (K).
 
     Returns:
-        The fit, with Ea and log10 prefactor and their standard errors.
+        The fit, with Ea and log10 prefactor and their standard errors, and warnings when R²
+        is below :data:`MIN_R2` or two segments fit clearly better (:func:`find_segment_break`).
 
     Raises:
         InvalidRecordError: NaN, inf or non-positive values, mismatched lengths, an unknown
@@ -425,51 +543,86 @@ def fit_arrhenius(
         InsufficientDataError: Fewer than 3 distinct temperatures.
 
     >>> t = [303.15, 313.15, 323.15, 333.15]
-    >>> fit = fit_arrhenius(t, [0.1 * math.exp(-0.45 / (BOLTZMANN_EV_K * x)) for x in t],
-    ...                     form="sigma")
-    >>> round(fit.ea_ev, 6), round(fit.log10_prefactor, 6)
-    (0.45, -1.0)
+    >>> fit = fit_arrhenius(t, [0.1 * math.exp(-0.45 / (BOLTZMANN_EV_K * x)) for x in t])
+    >>> round(fit.ea_ev, 6), round(fit.log10_prefactor, 6), fit.form
+    (0.45, -1.0, 'sigma')
     """
     if form not in FORMS:
         raise InvalidRecordError(f"form={form!r} is not an Arrhenius form; use one of {FORMS}")
     t, s, std = _validated(temperature_k, sigma_s_cm, sigma_std_s_cm)
+    common = _non_negative(common_rel_std, "common_rel_std")
+    t_std = None
+    if temperature_std_k is not None:
+        t_std = _as_1d(temperature_std_k, "temperature_std_k")
+        if t_std.shape != t.shape or not np.all(np.isfinite(t_std)) or (t_std < 0).any():
+            raise InvalidRecordError(
+                "temperature_std_k needs one finite, non-negative value (K) per temperature"
+            )
     distinct = np.unique(np.round(t / _DISTINCT_T_K))
     if distinct.size < 3:
         raise InsufficientDataError(
             "need measurements at 3 or more temperatures for an Arrhenius fit, "
             f"got {distinct.size}; add one with `matdoe measure add`"
         )
+    if std is not None and (std <= 0).any():
+        i = int(np.flatnonzero(std <= 0)[0])
+        raise InvalidRecordError(
+            f"sigma_std_s_cm[{i}] = {std[i]!r} S/cm: a weighted fit needs every uncertainty "
+            "> 0; pass sigma_std_s_cm=None for an unweighted fit"
+        )
     x = 1.0 / t
     y = np.log(s * t) if form == "sigma_t" else np.log(s)
     n = t.size
-    if std is not None:
-        if (std <= 0).any():
-            i = int(np.flatnonzero(std <= 0)[0])
-            raise InvalidRecordError(
-                f"sigma_std_s_cm[{i}] = {std[i]!r} S/cm: a weighted fit needs every uncertainty "
-                "> 0; pass sigma_std_s_cm=None for an unweighted fit"
-            )
-        w = (s / std) ** 2
-    else:
-        w = np.ones(n)
     design = np.column_stack([np.ones(n), x])
-    normal = design.T @ (w[:, None] * design)
-    try:
-        normal_inv = np.linalg.inv(normal)
-    except np.linalg.LinAlgError as exc:  # pragma: no cover - excluded by the distinct-T check
-        raise InsufficientDataError("temperatures are too close together to fit a slope") from exc
-    beta = normal_inv @ (design.T @ (w * y))
+    var_log = (std / s) ** 2 if std is not None else None
+    slope = 0.0
+    for _pass in range(2 if t_std is not None else 1):
+        var = var_log
+        if t_std is not None:
+            # d ln(y)/dT = -slope/T² (+ 1/T for sigma·T); slope from the previous pass.
+            if _pass == 0:
+                slope = float(np.polyfit(x, y, 1)[0])
+            dlny_dt = -slope / t**2 + (1.0 / t if form == "sigma_t" else 0.0)
+            t_var = (dlny_dt * t_std) ** 2
+            var = t_var if var is None else var + t_var
+        w = np.ones(n) if var is None or not np.all(var > 0) else 1.0 / var
+        normal = design.T @ (w[:, None] * design)
+        try:
+            normal_inv = np.linalg.inv(normal)
+        except np.linalg.LinAlgError as exc:  # pragma: no cover - excluded by distinct-T check
+            raise InsufficientDataError(
+                "temperatures are too close together to fit a slope"
+            ) from exc
+        beta = normal_inv @ (design.T @ (w * y))
+        slope = float(beta[1])
+    weighted = var is not None and bool(np.all(var > 0))
     resid = y - design @ beta
     dof = n - 2
     chi2 = float(np.sum(w * resid**2))
     # Stated uncertainties are a floor: extra scatter inflates the errors, less never shrinks them.
-    scale = chi2 / dof if std is None else max(1.0, chi2 / dof)
+    scale = (
+        (chi2 / dof if dof > 0 else 0.0) if not weighted else max(1.0, chi2 / dof if dof else 1.0)
+    )
     cov = normal_inv * scale
+    cov[0, 0] += math.log1p(common) ** 2 if common else 0.0
     y_mean = float(np.sum(w * y) / np.sum(w))
     ss_tot = float(np.sum(w * (y - y_mean) ** 2))
     r2 = 1.0 - chi2 / ss_tot if ss_tot > 0 else 1.0
-    intercept, slope = float(beta[0]), float(beta[1])
+    intercept = float(beta[0])
     ln10 = math.log(10)
+    warnings = []
+    if r2 < MIN_R2:
+        warnings.append(
+            f"R² = {r2:.3f} is below {MIN_R2}: one Arrhenius line does not describe these points"
+        )
+    split = find_segment_break(t, s, form=form)
+    if split is not None and split.clearly_better:
+        warnings.append(
+            f"two straight segments fit clearly better than one (ΔBIC = {split.delta_bic:.0f}), "
+            f"with a break near {split.break_k - 273.15:.0f} °C (Ea {split.ea_low_ev:.2f} eV "
+            f"below, {split.ea_high_ev:.2f} eV above): a phase transition? Fit each range "
+            "separately"
+        )
     return ArrheniusFit(
         form=form,
         ea_ev=-slope * BOLTZMANN_EV_K,
@@ -484,5 +637,7 @@ def fit_arrhenius(
             (float(cov[0, 0]), float(cov[0, 1])),
             (float(cov[1, 0]), float(cov[1, 1])),
         ),
-        weighted=std is not None,
+        weighted=weighted,
+        common_rel_std=common,
+        warnings=tuple(warnings),
     )

@@ -16,6 +16,10 @@ class InvalidRecordError(MatdoeError, ValueError):
     """A value or a record a user gave is not acceptable (wrong unit, out of range, malformed)."""
 
 
+class ImplausibleValueError(InvalidRecordError):
+    """A value parses but lies outside its plausible range (``--force`` stores it anyway)."""
+
+
 class DuplicateError(InvalidRecordError):
     """A record with the same unique key (label, name) already exists."""
 

@@ -254,7 +254,7 @@ def plot_arrhenius(
 
 
 def _form_text(form: str) -> str:
-    return "σT fit" if form == "sigma_t" else "σ fit"
+    return "σT = A·exp(−Ea/kT)" if form == "sigma_t" else "σ = A·exp(−Ea/kT)"
 
 
 def plot_nyquist(
@@ -520,7 +520,7 @@ def plot_arrhenius_samples(
     observations: pd.DataFrame,
     samples: Sequence[str],
     *,
-    form: str = "sigma_t",
+    form: str = "sigma",
     ax: Axes | None = None,
 ) -> Figure:
     """Arrhenius plots of several samples in one axes, with fitted lines and Ea in the legend.
@@ -531,7 +531,7 @@ def plot_arrhenius_samples(
             :func:`matdoe.campaign.observations`). Samples whose source is ``simulated`` are
             labelled "(SIMULATED)".
         samples: Sample labels to draw, in legend order.
-        form: Arrhenius form of the fit, ``"sigma_t"`` or ``"sigma"`` (see
+        form: Arrhenius form of the fit, ``"sigma"`` (default) or ``"sigma_t"`` (see
             :func:`matdoe.conductivity.fit_arrhenius`); samples with fewer than 3 temperatures
             are drawn without a line.
         ax: Axes to draw into; a new figure when ``None``.

@@ -17,16 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -49,36 +52,71 @@ __all__ = [
 DOI = "10.1039/d5ta09128d"
 
 
-def _unit_text(kind: str, unit_text: str) -> Any:
-    """Validator and JSON Schema of a float field in a canonical unit that accepts text too."""
+def _unit_text(kind: str, unit: str, shown: str) -> Any:
+    """Validator and JSON Schema of a float field whose name carries its unit.
 
-    def convert(value: Any) -> Any:
+    A bare number is in the unit of the field's name (``temperature_k`` in K); text with a
+    unit ("60 C") is converted. Absolute temperatures below 0 K, infinities and NaN are refused.
+    """
+
+    def convert(value: Any, info: ValidationInfo) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, float) and math.isnan(value):
             return None
-        return units.parse(value, kind)
+        return units.parse(value, kind, bare_unit=unit, name=f"field {info.field_name!r}")
 
     schema: dict[str, Any] = {
         "anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}],
-        "description": f"in {unit_text}; or text with a unit, e.g. '{units.KINDS[kind].example}'",
+        "description": (f"in {shown}; or text with a unit, e.g. {units.KINDS[kind].spellings()}"),
     }
     return (BeforeValidator(convert), WithJsonSchema(schema))
 
 
 _POS = Annotated[float, Field(gt=0)]
 _NONNEG = Annotated[float, Field(ge=0)]
-_T, _T_SCHEMA = _unit_text("temperature", "K")
-_R, _R_SCHEMA = _unit_text("resistance", "ohm")
-_L, _L_SCHEMA = _unit_text("length", "cm")
-_A, _A_SCHEMA = _unit_text("area", "cm²")
-_S, _S_SCHEMA = _unit_text("conductivity", "S/cm")
-_M, _M_SCHEMA = _unit_text("mass", "mg")
-_H, _H_SCHEMA = _unit_text("time", "h")
-_P, _P_SCHEMA = _unit_text("pressure", "MPa")
-_D, _D_SCHEMA = _unit_text("density", "g/cm³")
+_T, _T_SCHEMA = _unit_text("temperature", "kelvin", "K")
+_R, _R_SCHEMA = _unit_text("resistance", "ohm", "ohm")
+_L, _L_SCHEMA = _unit_text("length", "cm", "cm")
+_A, _A_SCHEMA = _unit_text("area", "cm**2", "cm²")
+_S, _S_SCHEMA = _unit_text("conductivity", "S/cm", "S/cm")
+_M, _M_SCHEMA = _unit_text("mass", "mg", "mg")
+_H, _H_SCHEMA = _unit_text("time", "hour", "h")
+_P, _P_SCHEMA = _unit_text("pressure", "MPa", "MPa")
+_D, _D_SCHEMA = _unit_text("density", "g/cm**3", "g/cm³")
+_BET, _BET_SCHEMA = _unit_text("specific_area", "m**2/g", "m²/g")
+
+
+def _temperature_difference(value: Any) -> Any:
+    """A temperature *uncertainty* in K: 0.5, "0.5 K" or "0.5 C" (a difference of 1 °C is 1 K)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        for suffix in ("°C", "degC", "C", "K"):
+            if text.endswith(suffix):
+                text = text[: -len(suffix)].strip()
+                break
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(
+                f"cannot read {value!r} as a temperature difference (e.g. 0.5 K)"
+            ) from None
+    return value
+
 
 TemperatureK = Annotated[_POS | None, _T, _T_SCHEMA]
+TemperatureStdK = Annotated[
+    _NONNEG | None,
+    BeforeValidator(_temperature_difference),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}],
+            "description": "standard uncertainty of the temperature in K, e.g. 0.5 or '0.5 K'",
+        }
+    ),
+]
 ResistanceOhm = Annotated[_POS | None, _R, _R_SCHEMA]
 ResistanceStdOhm = Annotated[_NONNEG | None, _R, _R_SCHEMA]
 LengthCm = Annotated[_POS | None, _L, _L_SCHEMA]
@@ -90,6 +128,10 @@ BatchMg = Annotated[_POS | None, _M, _M_SCHEMA]
 TimeH = Annotated[_NONNEG | None, _H, _H_SCHEMA]
 PressureMPa = Annotated[_POS | None, _P, _P_SCHEMA]
 DensityGcm3 = Annotated[_POS | None, _D, _D_SCHEMA]
+BetM2g = Annotated[_NONNEG | None, _BET, _BET_SCHEMA]
+# Integer columns are 32-bit on PostgreSQL: refuse what the database would refuse.
+Int32 = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Id32 = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -98,20 +140,100 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+# Control characters: a NUL is refused by PostgreSQL (so a SQLite backup would not restore
+# there), an ESC sequence would drive the terminal that prints `sample list`. Free text keeps
+# tabs and line breaks; names and labels are one line.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_LINE_BREAK = re.compile(r"[\t\r\n]")
+
+
+def _free_text(value: Any) -> Any:
+    if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad:
+            raise ValueError(
+                f"holds the control character {bad.group()!r} at position {bad.start() + 1}; "
+                "remove it"
+            )
+    return value
+
+
+def _one_line(value: Any) -> Any:
+    _free_text(value)
+    if isinstance(value, str):
+        bad = _LINE_BREAK.search(value)
+        if bad:
+            raise ValueError(f"must be one line, without {bad.group()!r}")
+    return value
+
+
 _BLANK = BeforeValidator(_blank_is_none)
-Text = Annotated[Annotated[str, Field(max_length=10_000)] | None, _BLANK]
-Str40 = Annotated[Annotated[str, Field(max_length=40)] | None, _BLANK]
-Str60 = Annotated[Annotated[str, Field(max_length=60)] | None, _BLANK]
-Str64 = Annotated[Annotated[str, Field(max_length=64)] | None, _BLANK]
-Str120 = Annotated[Annotated[str, Field(max_length=120)] | None, _BLANK]
-Str255 = Annotated[Annotated[str, Field(max_length=255)] | None, _BLANK]
+_TEXT = AfterValidator(_free_text)
+_LINE = AfterValidator(_one_line)
+Text = Annotated[Annotated[str, Field(max_length=10_000), _TEXT] | None, _BLANK]
+Str40 = Annotated[Annotated[str, Field(max_length=40), _LINE] | None, _BLANK]
+Str60 = Annotated[Annotated[str, Field(max_length=60), _LINE] | None, _BLANK]
+Str64 = Annotated[Annotated[str, Field(max_length=64), _LINE] | None, _BLANK]
+Str120 = Annotated[Annotated[str, Field(max_length=120), _LINE] | None, _BLANK]
+Str255 = Annotated[Annotated[str, Field(max_length=255), _LINE] | None, _BLANK]
 NonNegative = _NONNEG | None
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+Name = Annotated[str, Field(min_length=1, max_length=120), _LINE]
+
+#: Deepest nesting of lists and objects inside a JSON field (``extra``, ``details``).
+MAX_JSON_DEPTH = 8
+#: Most items (values of objects and lists, counted recursively) of one JSON field.
+MAX_JSON_ITEMS = 1000
+
+
+def _check_json(
+    value: Any, where: str = "", depth: int = 0, count: list[int] | None = None
+) -> None:
+    """Refuse what a JSON column must not hold: NaN/inf, control characters, deep nesting."""
+    count = [0] if count is None else count
+    count[0] += 1
+    if count[0] > MAX_JSON_ITEMS:
+        raise ValueError(f"holds more than {MAX_JSON_ITEMS} values; keep it small")
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where or 'a value'} is {value}; only finite numbers can be stored")
+    elif isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValueError(f"{where or 'a value'} = {value} is too large an integer")
+    elif isinstance(value, str):
+        _free_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"has a non-text key {key!r}")
+            _one_line(key)
+            _check_json(item, f"{where}.{key}".lstrip("."), depth + 1, count)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, f"{where}[{index}]", depth + 1, count)
+    else:
+        raise ValueError(f"{where or 'a value'} of type {type(value).__name__} is not JSON")
+
+
+def _json_object(value: Any) -> Any:
+    if value is not None:
+        _check_json(value)
+    return value
+
+
+JsonObject = Annotated[dict[str, Any] | None, AfterValidator(_json_object)]
 Source = Literal["measured", "paper", "simulated"]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, validate_default=True, allow_inf_nan=False
+    )
 
     def dump(self) -> dict[str, Any]:
         """JSON-able dict without unset optional fields (None, no measurements) for compact files.
@@ -134,7 +256,20 @@ class MaterialRecord(_Record):
     lot: Text = None
     density_g_cm3: DensityGcm3 = None
     density_source: Text = None
-    bet_m2_g: NonNegative = None
+    density_method: Literal["measured", "crystallographic", "reference"] | None = Field(
+        default=None,
+        description=(
+            "measured (pycnometry of this lot), crystallographic (Z*M/(N_A*V) from "
+            "cell_volume_a3 and cell_formula_units) or reference (handbook, datasheet)"
+        ),
+    )
+    cell_volume_a3: float | None = Field(
+        default=None, gt=0, description="unit-cell volume in cubic angstrom (crystallographic)"
+    )
+    cell_formula_units: int | None = Field(
+        default=None, ge=1, le=1000, description="Z, formula units per cell (crystallographic)"
+    )
+    bet_m2_g: BetM2g = None
     pore_volume: float | None = Field(default=None, ge=0)
     pore_volume_unit: Text = None
     morphology: Text = None
@@ -150,10 +285,37 @@ class MaterialRecord(_Record):
 
     @model_validator(mode="after")
     def _density_has_source(self) -> MaterialRecord:
+        cell = (self.cell_volume_a3, self.cell_formula_units)
+        if self.density_method == "crystallographic" or any(v is not None for v in cell):
+            if None in cell:
+                raise ValueError(
+                    "a crystallographic density needs both cell_volume_a3 and cell_formula_units"
+                )
+            from matdoe.chem import crystal_density_g_cm3
+
+            derived = crystal_density_g_cm3(self.formula, *cell)  # type: ignore[arg-type]
+            if self.density_g_cm3 is None:
+                self.density_g_cm3 = round(derived, 4)
+            elif abs(self.density_g_cm3 - derived) > 0.005 * derived:
+                raise ValueError(
+                    f"density_g_cm3={self.density_g_cm3:g} disagrees with the cell: "
+                    f"Z*M/(N_A*V) = {derived:.4f} g/cm3 for {self.formula}, "
+                    f"Z = {cell[1]}, V = {cell[0]:g} A^3"
+                )
+            if self.density_method is None:
+                self.density_method = "crystallographic"
+            elif self.density_method != "crystallographic":
+                raise ValueError(
+                    f"density_method={self.density_method!r} with a unit cell; a density from "
+                    "a cell is 'crystallographic' (drop the cell for a measured value)"
+                )
         if self.density_g_cm3 is not None and not self.density_source:
             raise ValueError(
-                "density_g_cm3 needs a density_source (a handbook, a datasheet, or 'measured')"
+                "density_g_cm3 needs a density_source (a handbook, a datasheet, a structure "
+                "paper, or how you measured it)"
             )
+        if self.density_g_cm3 is None and (self.density_source or self.density_method):
+            raise ValueError("density_source/density_method given without density_g_cm3")
         return self
 
 
@@ -187,8 +349,9 @@ class MeasurementRecord(_Record):
 
     kind: MeasurementKind = "eis"
     temperature_k: TemperatureK = None
+    temperature_std_k: TemperatureStdK = None
     direction: Literal["heating", "cooling"] | None = None
-    run: int | None = Field(default=None, ge=0)
+    run: Int32 | None = None
     resistance_ohm: ResistanceOhm = None
     resistance_std_ohm: ResistanceStdOhm = None
     thickness_cm: LengthCm = None
@@ -197,7 +360,7 @@ class MeasurementRecord(_Record):
     sigma_std_s_cm: SigmaStdSCm = None
     value: float | None = None
     unit: Str40 = None
-    details: dict[str, Any] | None = None
+    details: JsonObject = None
     source: Source = "measured"
     citation: Text = None
     raw_file: Str255 = None
@@ -236,15 +399,18 @@ class SampleRecord(_Record):
     label: Name = Field(description="unique, human label of the batch, e.g. 'NB-SiO2-35-A200-4h'")
     host: Name = Field(description="material name of the host salt, e.g. 'Na2B12H12'")
     scaffold: Str120 = None
-    scaffold_vol_pct: float = Field(
-        default=0.0, ge=0, le=100, description="nominal vol% of scaffold (0-100)"
+    scaffold_vol_pct: float | None = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="nominal vol% of scaffold (0-100); null only where a source does not state it",
     )
     host_mg: MassMg = None
     scaffold_mg: MassMg = None
     batch_mg: BatchMg = None
     milling_h: TimeH = None
-    milling_rpm: float | None = Field(default=None, gt=0)
-    ball_to_powder: float | None = Field(default=None, gt=0)
+    milling_rpm: float | None = Field(default=None, gt=0, le=100_000)
+    ball_to_powder: float | None = Field(default=None, gt=0, le=100_000)
     mill_on_min: float | None = Field(default=None, ge=0)
     mill_off_min: float | None = Field(default=None, ge=0)
     mill: Text = None
@@ -258,9 +424,9 @@ class SampleRecord(_Record):
     status: Literal["planned", "made", "discarded"] = "made"
     source: Source = "measured"
     citation: Text = None
-    suggestion_id: int | None = Field(default=None, ge=1)
+    suggestion_id: Id32 | None = None
     notes: Text = None
-    extra: dict[str, Any] | None = None
+    extra: JsonObject = None
     pellet: PelletRecord | None = None
     measurements: list[MeasurementRecord] = Field(default_factory=list)
 
@@ -275,7 +441,7 @@ class SampleRecord(_Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> SampleRecord:
-        if self.scaffold is None and self.scaffold_vol_pct > 0:
+        if self.scaffold is None and (self.scaffold_vol_pct or 0) > 0:
             raise ValueError(f"scaffold_vol_pct={self.scaffold_vol_pct} needs a scaffold material")
         if self.source == "paper" and not self.citation:
             raise ValueError(f"a sample from a paper needs its citation (DOI {DOI} and where)")
@@ -386,7 +552,9 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"field {loc!r} is required"
     given = error.get("input")
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
-    if loc and not message.startswith(loc.split(".")[-1]):
+    if shown and repr(given) in message:
+        shown = ""  # the message names the value already
+    if loc and not message.startswith(("field ", loc.split(".")[-1])):
         return f"field {loc!r}: {message}{shown}"
     return f"{message}{shown}"
 

@@ -1,16 +1,30 @@
 """Quantities with units at the edges, one canonical unit inside.
 
-Users type "60 C", "333.15 K", "1.4 mS/cm", "320 um", "0.785 cm2" or "4 h". Inside matdoe every
-quantity is a plain float in one canonical unit, and the variable names say which
-(``temperature_k``, ``sigma_s_cm``, ``thickness_cm``, ``area_cm2``, ``milling_h``, ``ea_ev``).
+Users type "60 C", "-20 °C", "333.15 K", "1.4 mS/cm", "1.4 mS cm-1", "320 um", "0.785 cm2",
+"1.2 kOhm" or "4 h". Inside matdoe every quantity is a plain float in one canonical unit, and the
+variable names say which (``temperature_k``, ``sigma_s_cm``, ``thickness_cm``, ``area_cm2``,
+``milling_h``, ``ea_ev``).
 
-pint does the conversions; it is imported on first use so that importing this module stays cheap.
+**One rule for bare numbers.** A number without a unit is refused for every quantity that has a
+unit, because it is a guess: "30" as a temperature was read as 30 K by one command and 30 °C by
+another. The only exception is a value whose *name* carries the unit: a column ``temperature_c``
+or ``thickness_um``, a field ``temperature_k``; the caller says so with ``bare_unit``.
+
+**One language for units.** The text after the number is rewritten by :func:`unit_expression`
+into a pint expression (the steps are listed there: Ω → ohm, µ → u, "cm2"/"cm-1"/"cm⁻¹" →
+powers, spaces and "·" → products, Ohm in any case, C/°C/degC → degree Celsius for temperatures),
+and pint reads that expression. Building pint's registry costs about a third of a second, so the
+expressions people type most are converted by a small table first; the table only ever gives
+pint's own answer (a property test compares the two on generated spellings), and whatever it does
+not know goes to pint.
 
 >>> parse("60 C", "temperature")
 333.15
 >>> round(parse("320 um", "length"), 6)
 0.032
->>> parse(4, "time")
+>>> parse("1.2 kOhm", "resistance")
+1200.0
+>>> parse(4, "time", bare_unit="hour")
 4.0
 """
 
@@ -24,92 +38,204 @@ from typing import Any
 
 from matdoe.errors import InvalidRecordError
 
-__all__ = ["KINDS", "Kind", "format_quantity", "parse", "parse_optional"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "format_quantity",
+    "parse",
+    "parse_optional",
+    "unit_expression",
+]
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A physical quantity: its canonical unit, the pint dimensionality, and an example."""
+    """A physical quantity: its canonical unit (pint), spellings to show, and its sign.
+
+    Attributes:
+        name: Key of :data:`KINDS`.
+        canonical: The canonical unit as pint writes it.
+        examples: Accepted spellings shown in error messages.
+        positive: Only values above zero make sense (for temperatures: above 0 K).
+    """
 
     name: str
     canonical: str
-    example: str
+    examples: tuple[str, ...]
     positive: bool = False
+
+    @property
+    def example(self) -> str:
+        """The first example spelling."""
+        return self.examples[0]
+
+    def spellings(self) -> str:
+        """The examples as shown in messages: ``'30C', '303.15K' or '-20°C'``."""
+        quoted = [f"'{e}'" for e in self.examples]
+        return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("temperature", "kelvin", "60 C or 333.15 K", positive=True),
-        Kind("conductivity", "siemens / centimeter", "1.4 mS/cm"),
-        Kind("length", "centimeter", "320 um", positive=True),
-        Kind("area", "centimeter ** 2", "0.785 cm2", positive=True),
-        Kind("resistance", "ohm", "850 ohm or 1.2 kohm", positive=True),
-        Kind("time", "hour", "4 h or 90 min"),
-        Kind("energy", "electron_volt", "0.38 eV"),
-        Kind("mass", "milligram", "500 mg"),
-        Kind("density", "gram / centimeter ** 3", "2.2 g/cm3", positive=True),
-        Kind("pressure", "megapascal", "187 MPa"),
-        Kind("voltage", "volt", "3.9 V"),
-        Kind("current_density", "milliampere / centimeter ** 2", "0.3 mA/cm2"),
-        Kind("specific_capacity", "milliampere * hour / gram", "171 mAh/g"),
+        Kind("temperature", "kelvin", ("30C", "303.15K", "-20°C"), positive=True),
+        Kind("conductivity", "siemens / centimeter", ("1.4mS/cm", "1.4e-3 S/cm", "0.14 S/m")),
+        Kind("length", "centimeter", ("320um", "0.32mm", "0.032cm"), positive=True),
+        Kind("area", "centimeter ** 2", ("0.785cm2", "78.5mm2"), positive=True),
+        Kind("resistance", "ohm", ("850ohm", "1.2kOhm", "1.2kΩ"), positive=True),
+        Kind("time", "hour", ("4h", "90min", "1.5d")),
+        Kind("energy", "electron_volt", ("0.38eV", "380meV")),
+        Kind("mass", "milligram", ("500mg", "0.5g")),
+        Kind("density", "gram / centimeter ** 3", ("2.2g/cm3", "2200kg/m3"), positive=True),
+        Kind("pressure", "megapascal", ("187MPa", "1.87kbar")),
+        Kind("voltage", "volt", ("3.9V", "10mV")),
+        Kind("current_density", "milliampere / centimeter ** 2", ("0.3mA/cm2", "300uA/cm2")),
+        Kind("specific_capacity", "milliampere * hour / gram", ("171mAh/g",)),
+        Kind("specific_area", "meter ** 2 / gram", ("191m2/g", "191 m²/g")),
     )
 }
 
-# Temperature words pint would misread ("C" is the coulomb to pint).
-_TEMPERATURE_UNITS = {
-    "c": "degC",
-    "°c": "degC",
-    "degc": "degC",
-    "celsius": "degC",
-    "k": "kelvin",
-    "kelvin": "kelvin",
-    "f": "degF",
-    "°f": "degF",
-    "degf": "degF",
-}
+# ------------------------------------------------------------------------------- the language
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-# "cm2" -> "cm**2", "mm^2" -> "mm**2"; pint does not read a bare trailing exponent.
-_BARE_EXPONENT = re.compile(r"([A-Za-zµμΩ])\^?([23])\b")
+_SUPERSCRIPTS = str.maketrans({"⁻": "-", "⁺": "+", "¹": "1", "²": "2", "³": "3", "⁴": "4"})
+# A unit word (letters, maybe with a leading °) followed by an integer power written "2", "-1",
+# "^2", "^-1" or "**-1".
+_POWER = re.compile(r"(°?[A-Za-z_]+)(?:\*\*|\^)?([-+]?\d+)")
+_OHM = re.compile(r"ohm", re.IGNORECASE)
+_CELSIUS = {"c", "°c", "degc", "celsius", "degree_celsius", "deg_c", "ºc"}
+_FAHRENHEIT = {"f", "°f", "degf", "fahrenheit", "ºf"}
+_KELVIN = {"k", "kelvin"}
 
 
-# The units people type most, converted without pint: building pint's registry costs about half
-# a second, more than the rest of `matdoe sample add`. Anything else goes through pint.
-# kind -> unit text (after _unit_text) -> (factor, offset): canonical = value * factor + offset.
-_FAST: dict[str, dict[str, tuple[float, float]]] = {
-    "temperature": {"degC": (1.0, 273.15), "kelvin": (1.0, 0.0)},
-    "length": {
-        "nm": (1e-7, 0.0),
-        "um": (1e-4, 0.0),
-        "mm": (0.1, 0.0),
-        "cm": (1.0, 0.0),
-        "m": (100.0, 0.0),
-    },
-    "area": {"mm**2": (0.01, 0.0), "cm**2": (1.0, 0.0), "m**2": (1e4, 0.0)},
-    "resistance": {"ohm": (1.0, 0.0), "kohm": (1e3, 0.0), "Mohm": (1e6, 0.0), "mohm": (1e-3, 0.0)},
-    "conductivity": {
-        "S/cm": (1.0, 0.0),
-        "mS/cm": (1e-3, 0.0),
-        "uS/cm": (1e-6, 0.0),
-        "S/m": (0.01, 0.0),
-        "mS/m": (1e-5, 0.0),
-    },
-    "time": {
-        "h": (1.0, 0.0),
-        "hr": (1.0, 0.0),
-        "hour": (1.0, 0.0),
-        "hours": (1.0, 0.0),
-        "min": (1 / 60, 0.0),
-        "s": (1 / 3600, 0.0),
-        "d": (24.0, 0.0),
-    },
-    "mass": {"ug": (1e-3, 0.0), "mg": (1.0, 0.0), "g": (1e3, 0.0), "kg": (1e6, 0.0)},
-    "density": {"g/cm**3": (1.0, 0.0), "g/mL": (1.0, 0.0), "kg/m**3": (1e-3, 0.0)},
-    "pressure": {"kPa": (1e-3, 0.0), "MPa": (1.0, 0.0), "GPa": (1e3, 0.0), "bar": (0.1, 0.0)},
-    "energy": {"eV": (1.0, 0.0), "meV": (1e-3, 0.0)},
-    "voltage": {"V": (1.0, 0.0), "mV": (1e-3, 0.0)},
-    "current_density": {"mA/cm**2": (1.0, 0.0), "uA/cm**2": (1e-3, 0.0), "A/cm**2": (1e3, 0.0)},
+def unit_expression(unit: str, kind: str | None = None) -> str:
+    """The pint expression for the unit text a person typed (matdoe's unit language).
+
+    Steps, in order: the ohm signs Ω/Ω become ``ohm`` in any case (``kOhm``, ``MOHM``), µ/μ
+    become ``u``; superscripts become digits (``cm⁻¹`` → ``cm-1``); "·", "×" and spaces between
+    units mean a product; an integer right after a unit, or after ``^`` or ``**``, is its power
+    (``cm2``, ``cm-1``, ``cm^-1``); for temperatures ``C``/``°C``/``degC``/``deg C`` are degrees
+    Celsius (pint would read ``C`` as the coulomb) and ``F``/``°F`` degrees Fahrenheit.
+
+    Args:
+        unit: The text after the number, e.g. ``"mS cm-1"``.
+        kind: The quantity, when known (only temperatures treat C and F specially).
+
+    Returns:
+        An expression pint reads, e.g. ``"mS*cm**-1"``.
+
+    >>> unit_expression("mS cm-1")
+    'mS*cm**-1'
+    >>> unit_expression("S·cm⁻¹")
+    'S*cm**-1'
+    >>> unit_expression("kΩ"), unit_expression("MOhm"), unit_expression("g/cm3")
+    ('kohm', 'Mohm', 'g/cm**3')
+    >>> unit_expression("deg C", "temperature")
+    'degC'
+    """
+    text = unit.strip().replace("Ω", "ohm").replace("Ω", "ohm").replace("µ", "u").replace("μ", "u")
+    text = _OHM.sub("ohm", text).translate(_SUPERSCRIPTS)
+    if kind == "temperature":
+        squeezed = re.sub(r"\s+", "", text).lower().replace("deg.", "deg")
+        if squeezed in _CELSIUS:
+            return "degC"
+        if squeezed in _FAHRENHEIT:
+            return "degF"
+        if squeezed in _KELVIN:
+            return "kelvin"
+    # Operators bind their neighbours: no spaces around them; "·", "×" and "⋅" are products.
+    text = re.sub(r"\s*(\*\*|[/*·×⋅^])\s*", r"\1", text)
+    text = re.sub(r"[·×⋅]", "*", text)
+    # What is left between two units is a space: a product ("mS cm-1").
+    text = re.sub(r"\s+", "*", text)
+    # A signed integer after a unit word (directly, or after ^ or **) is its power.
+    return _POWER.sub(r"\1**\2", text)
+
+
+# ------------------------------------------------------------------------------- the fast table
+# Base symbols the fast path knows: symbol -> (factor to SI, dimension exponents over
+# (m, kg, s, A, K)). Prefixes are allowed only where they are in _PREFIXED.
+_BASE: dict[str, tuple[float, tuple[int, int, int, int, int]]] = {
+    "m": (1.0, (1, 0, 0, 0, 0)),
+    "g": (1e-3, (0, 1, 0, 0, 0)),
+    "s": (1.0, (0, 0, 1, 0, 0)),
+    "min": (60.0, (0, 0, 1, 0, 0)),
+    "h": (3600.0, (0, 0, 1, 0, 0)),
+    "hr": (3600.0, (0, 0, 1, 0, 0)),
+    "hour": (3600.0, (0, 0, 1, 0, 0)),
+    "hours": (3600.0, (0, 0, 1, 0, 0)),
+    "d": (86400.0, (0, 0, 1, 0, 0)),
+    "day": (86400.0, (0, 0, 1, 0, 0)),
+    "days": (86400.0, (0, 0, 1, 0, 0)),
+    "ohm": (1.0, (2, 1, -3, -2, 0)),
+    "S": (1.0, (-2, -1, 3, 2, 0)),
+    "A": (1.0, (0, 0, 0, 1, 0)),
+    "V": (1.0, (2, 1, -3, -1, 0)),
+    "Pa": (1.0, (-1, 1, -2, 0, 0)),
+    "bar": (1e5, (-1, 1, -2, 0, 0)),
+    "eV": (1.602176634e-19, (2, 1, -2, 0, 0)),
+    "L": (1e-3, (3, 0, 0, 0, 0)),
+    "Ah": (3600.0, (0, 0, 1, 1, 0)),
 }
+_PREFIXES = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "c": 1e-2, "k": 1e3, "M": 1e6, "G": 1e9}
+_PREFIXED = {"m", "g", "s", "ohm", "S", "A", "V", "Pa", "eV", "L", "Ah"}
+_KIND_SI: dict[str, tuple[float, tuple[int, int, int, int, int]]] = {
+    # canonical unit of each kind, in SI, and its dimension
+    "conductivity": (100.0, (-3, -1, 3, 2, 0)),
+    "length": (1e-2, (1, 0, 0, 0, 0)),
+    "area": (1e-4, (2, 0, 0, 0, 0)),
+    "resistance": (1.0, (2, 1, -3, -2, 0)),
+    "time": (3600.0, (0, 0, 1, 0, 0)),
+    "energy": (1.602176634e-19, (2, 1, -2, 0, 0)),
+    "mass": (1e-6, (0, 1, 0, 0, 0)),
+    "density": (1e3, (-3, 1, 0, 0, 0)),
+    "pressure": (1e6, (-1, 1, -2, 0, 0)),
+    "voltage": (1.0, (2, 1, -3, -1, 0)),
+    "current_density": (10.0, (-2, 0, 0, 1, 0)),
+    "specific_capacity": (3600.0, (0, -1, 1, 1, 0)),
+    "specific_area": (1e3, (2, -1, 0, 0, 0)),
+}
+_FAST_TOKEN = re.compile(r"^([A-Za-z]+)(?:\*\*([-+]?\d+))?$")
+_TEMPERATURE_FAST = {"degC": (1.0, 273.15), "kelvin": (1.0, 0.0), "K": (1.0, 0.0)}
+
+
+def _symbol(token: str) -> tuple[float, tuple[int, ...]] | None:
+    if token in _BASE:
+        return _BASE[token]
+    if len(token) > 1 and token[0] in _PREFIXES and token[1:] in _PREFIXED:
+        factor, dims = _BASE[token[1:]]
+        return _PREFIXES[token[0]] * factor, dims
+    return None
+
+
+@cache
+def _fast_factor(expression: str, kind: str) -> tuple[float, float] | None:
+    """(factor, offset) to the canonical unit, or None when the table does not know it."""
+    if kind == "temperature":
+        return _TEMPERATURE_FAST.get(expression)
+    target = _KIND_SI.get(kind)
+    if target is None or not expression:
+        return None
+    factor = 1.0
+    dims = [0, 0, 0, 0, 0]
+    # A product/quotient of simple factors, left to right as pint reads it ("a/b*c" = a*c/b is
+    # NOT how pint reads it: pint gives (a/b)*c, the same thing; "a/b/c" = a/(b*c)).
+    for i, part in enumerate(re.split(r"([*/])", expression)):
+        if i % 2 == 1:
+            continue
+        sign = -1 if i > 0 and re.split(r"([*/])", expression)[i - 1] == "/" else 1
+        match = _FAST_TOKEN.match(part)
+        if match is None:
+            return None
+        found = _symbol(match.group(1))
+        if found is None:
+            return None
+        power = sign * int(match.group(2) or 1)
+        factor *= found[0] ** power
+        for d in range(5):
+            dims[d] += found[1][d] * power
+    if tuple(dims) != target[1]:
+        return None  # a wrong dimension: pint words the refusal
+    return factor / target[0], 0.0
 
 
 @cache
@@ -120,80 +246,94 @@ def _registry() -> Any:
     return ureg
 
 
-def _unit_text(unit: str) -> str:
-    unit = unit.strip().replace("Ω", "ohm").replace("μ", "u").replace("µ", "u")
-    unit = unit.replace("²", "**2").replace("³", "**3")
-    return _BARE_EXPONENT.sub(r"\1**\2", unit)
+def _pint_convert(number: float, expression: str, kind: str) -> float:
+    """Convert with pint; raises pint's errors."""
+    ureg = _registry()
+    quantity = ureg.Quantity(number, expression)
+    return float(quantity.to(KINDS[kind].canonical).magnitude)
+
+
+def _refuse_bare(label: str, value: Any, spec: Kind) -> InvalidRecordError:
+    return InvalidRecordError(
+        f"{label}: {value!r} has no unit; write it with one, e.g. {spec.spellings()}"
+    )
 
 
 def parse(
-    value: Any, kind: str, *, name: str | None = None, default_unit: str | None = None
+    value: Any,
+    kind: str,
+    *,
+    name: str | None = None,
+    bare_unit: str | None = None,
+    use_table: bool = True,
 ) -> float:
     """Turn a user's quantity into a float in the canonical unit of ``kind``.
 
     Args:
-        value: A string with a number and a unit ("60 C"), or a bare number. A bare number is
-            read in ``default_unit`` when given, else in the canonical unit.
+        value: Text with a number and a unit ("60 C", "1.4 mS cm-1"), or a number.
         kind: A key of :data:`KINDS` ("temperature", "length", "conductivity", ...).
         name: What the value is, for the error message (defaults to the kind).
-        default_unit: Unit for bare numbers, e.g. "degC" for a temperature typed as "60".
+        bare_unit: The unit a number without unit is in, because the value's name carries it
+            (a column ``temperature_c`` gives "degC", a field ``thickness_cm`` "centimeter").
+            Without it a bare number is refused.
+        use_table: Convert common units without pint (the same answers; False forces pint,
+            which the tests use to compare the two).
 
     Returns:
-        The value in the canonical unit (K, S/cm, cm, cm², ohm, h, eV, mg, MPa, V, mA/cm²).
+        The value in the canonical unit (K, S/cm, cm, cm², ohm, h, eV, mg, g/cm³, MPa, V,
+        mA/cm², mAh/g, m²/g).
 
     Raises:
-        InvalidRecordError: unparseable text, an unknown unit, the wrong dimension, a value
-            that is not finite, or a non-positive value where only positive ones make sense.
+        InvalidRecordError: no unit (and no ``bare_unit``), unreadable text, an unknown unit,
+            the wrong dimension, a value that is not finite (before or after conversion), a
+            temperature at or below 0 K, or a non-positive value where only positive ones make
+            sense.
 
     >>> parse("1.4 mS/cm", "conductivity")
     0.0014
-    >>> parse("60", "temperature", default_unit="degC")
+    >>> parse("60", "temperature", bare_unit="degC")
     333.15
+    >>> parse("60", "temperature")
+    Traceback (most recent call last):
+    ...
+    matdoe.errors.InvalidRecordError: temperature: '60' has no unit; write it with one, e.g. '30C', '303.15K' or '-20°C'
     """
     spec = KINDS[kind]
     label = name or kind
-    if isinstance(value, bool):
-        raise InvalidRecordError(
-            f"{label}: expected a quantity like '{spec.example}', got {value!r}"
-        )
+    if isinstance(value, bool) or value is None:
+        raise InvalidRecordError(f"{label}: expected a quantity like {spec.spellings()}")
     if isinstance(value, int | float):
-        number, unit = float(value), default_unit or spec.canonical
+        number = float(value)
+        unit = ""
     else:
         text = str(value).strip()
         match = _NUMBER_UNIT.match(text)
         if not text or match is None:
             raise InvalidRecordError(
-                f"{label}: cannot read {text!r} as a quantity; write it like '{spec.example}'"
+                f"{label}: cannot read {text!r} as a quantity; write it like {spec.spellings()}"
             )
         number = float(match.group(1))
-        unit = match.group(2) or default_unit or spec.canonical
+        unit = match.group(2)
     if not math.isfinite(number):
         raise InvalidRecordError(f"{label}: {value!r} is not a finite number")
-    if unit == spec.canonical:
-        # Already canonical: skip pint (imports of 100,000 rows go through here).
-        if spec.positive and number <= 0:
-            what = "at or below absolute zero (0 K)" if kind == "temperature" else "not positive"
-            raise InvalidRecordError(f"{label}: {value!r} is {what}")
-        return number
-    if kind == "temperature":
-        unit = _TEMPERATURE_UNITS.get(unit.strip().lower(), unit)
-    unit = _unit_text(unit)
-    fast = _FAST.get(kind, {}).get(unit)
+    if not unit:
+        if bare_unit is None:
+            raise _refuse_bare(label, value, spec)
+        unit = bare_unit
+    expression = unit_expression(unit, kind)
+    fast = _fast_factor(expression, kind) if use_table else None
     if fast is not None:
         result = number * fast[0] + fast[1]
-        if kind == "temperature" and result <= 0:
-            raise InvalidRecordError(f"{label}: {value!r} is at or below absolute zero (0 K)")
-        if spec.positive and result <= 0:
-            raise InvalidRecordError(f"{label}: must be positive, got {value!r}")
-        return result
-    ureg = _registry()
-    try:
-        quantity = ureg.Quantity(number, unit)
-        result = float(quantity.to(spec.canonical).magnitude)
-    except Exception as exc:  # pint raises several unrelated types for bad units
-        raise InvalidRecordError(
-            f"{label}: {value!r} is not a {kind.replace('_', ' ')}; write it like '{spec.example}'"
-        ) from exc
+    else:
+        try:
+            result = _pint_convert(number, expression, kind)
+        except Exception as exc:  # pint raises several unrelated types for bad units
+            raise InvalidRecordError(
+                f"{label}: {value!r} is not a {kind.replace('_', ' ')}; write it like "
+                f"{spec.spellings()}"
+            ) from exc
+    if not math.isfinite(result):
+        raise InvalidRecordError(f"{label}: {value!r} is too large to be a {kind}")
     if kind == "temperature" and result <= 0:
         raise InvalidRecordError(f"{label}: {value!r} is at or below absolute zero (0 K)")
     if spec.positive and result <= 0:
@@ -202,9 +342,9 @@ def parse(
 
 
 def parse_optional(
-    value: Any, kind: str, *, name: str | None = None, default_unit: str | None = None
+    value: Any, kind: str, *, name: str | None = None, bare_unit: str | None = None
 ) -> float | None:
-    """Like :func:`parse`, but ``None`` and empty strings give ``None``.
+    """Like :func:`parse`, but ``None``, NaN and empty strings give ``None``.
 
     >>> parse_optional("", "mass") is None
     True
@@ -213,7 +353,7 @@ def parse_optional(
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    return parse(value, kind, name=name, default_unit=default_unit)
+    return parse(value, kind, name=name, bare_unit=bare_unit)
 
 
 def format_quantity(value: float | None, kind: str, unit: str, digits: int = 3) -> str:
@@ -227,6 +367,6 @@ def format_quantity(value: float | None, kind: str, unit: str, digits: int = 3) 
     if value is None:
         return "—"
     ureg = _registry()
-    quantity = ureg.Quantity(value, KINDS[kind].canonical).to(_unit_text(unit))
+    quantity = ureg.Quantity(value, KINDS[kind].canonical).to(unit_expression(unit, kind))
     shown = {"degC": "°C", "kelvin": "K"}.get(unit, unit)
     return f"{float(quantity.magnitude):.{digits}g} {shown}"

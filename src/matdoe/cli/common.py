@@ -174,6 +174,47 @@ def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def confirm(question: str, *, yes: bool) -> None:
+    """Ask before a change that replaces or deletes a record; ``--yes`` answers for scripts.
+
+    Raises:
+        InvalidRecordError: no terminal to ask in and no ``--yes``, or the answer was no.
+    """
+    from matdoe.errors import InvalidRecordError
+
+    if yes:
+        return
+    if not is_terminal():
+        raise InvalidRecordError(f"{question} — there is no terminal to ask; add --yes to confirm")
+    if not typer.confirm(question, default=False, err=True):
+        raise InvalidRecordError("not confirmed; nothing was changed")
+
+
+def parse_assignments(items: Sequence[str], option: str = "--set") -> dict[str, Any]:
+    """``["field=value", ...]`` as a dict (an empty value is None, i.e. clears the field).
+
+    Raises:
+        InvalidRecordError: an item without ``=``, or a field given twice.
+    """
+    from matdoe.errors import InvalidRecordError
+
+    if not items:
+        raise InvalidRecordError(f"nothing to change; give {option} field=value")
+    changes: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidRecordError(f"{option} {item!r}: write it as field=value")
+        if key in changes:
+            raise InvalidRecordError(f"{option}: field {key!r} is given twice")
+        changes[key] = value.strip() or None
+    return changes
+
+
+FORCE_OPTION_HELP = "store values outside the plausible ranges anyway (noted in the history)"
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""

@@ -1,12 +1,23 @@
-"""`matdoe material add|list|show`: the catalogue of salts and scaffolds."""
+"""`matdoe material add|import|list|show|edit|delete`: the catalogue of salts and scaffolds."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, key_values, new_app, output, transaction
+from matdoe.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    confirm,
+    info,
+    key_values,
+    new_app,
+    output,
+    parse_assignments,
+    transaction,
+)
 
 app = new_app("The material catalogue: host salts and scaffold oxides (silicas).")
 
@@ -17,6 +28,7 @@ LIST_COLUMNS = [
     "product",
     "bet_m2_g",
     "density_g_cm3",
+    "density_method",
     "morphology",
     "supplier",
     "lot",
@@ -32,14 +44,24 @@ def add(
     product: str | None = typer.Option(None, help="product name, e.g. 'Aerosil 200'"),
     supplier: str | None = typer.Option(None),
     lot: str | None = typer.Option(None, help="lot or batch number of the supplier"),
-    density: str | None = typer.Option(None, help="density, e.g. '2.2 g/cm3'"),
+    density: str | None = typer.Option(None, help="density with its unit, e.g. 2.2g/cm3"),
     density_source: str | None = typer.Option(None, help="where the density comes from"),
-    bet: float | None = typer.Option(None, help="BET surface area in m²/g"),
+    density_method: str | None = typer.Option(
+        None,
+        help="measured (pycnometry of this lot), reference (handbook, datasheet) or "
+        "crystallographic (give --cell-volume and --cell-z; the density is computed)",
+    ),
+    cell_volume: float | None = typer.Option(
+        None, "--cell-volume", help="unit-cell volume in Å³ (crystallographic density)"
+    ),
+    cell_z: int | None = typer.Option(None, "--cell-z", help="formula units per cell, Z"),
+    bet: str | None = typer.Option(None, help="BET surface area with its unit, e.g. 191m2/g"),
     morphology: str | None = typer.Option(None, help="e.g. fumed, ordered mesoporous"),
     citation: str | None = typer.Option(None, help="DOI or reference for the values"),
     notes: str | None = typer.Option(None),
 ) -> None:
     """Add a material to the catalogue."""
+    from matdoe import units
     from matdoe.db.store import add_material
     from matdoe.records import MaterialRecord, parse_record
 
@@ -52,9 +74,12 @@ def add(
             "product": product,
             "supplier": supplier,
             "lot": lot,
-            "density_g_cm3": density,
+            "density_g_cm3": units.parse_optional(density, "density", name="--density"),
             "density_source": density_source,
-            "bet_m2_g": bet,
+            "density_method": density_method,
+            "cell_volume_a3": cell_volume,
+            "cell_formula_units": cell_z,
+            "bet_m2_g": units.parse_optional(bet, "specific_area", name="--bet"),
             "morphology": morphology,
             "citation": citation,
             "notes": notes,
@@ -98,11 +123,105 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, name: str = typer.Argument(...), fmt: Format = FORMAT_OPTION) -> None:
     """Show one material with every field."""
-    from matdoe.db.store import find_material, material_row
+    from matdoe.chem import density_derivation
+    from matdoe.db.store import find_material, history, material_row
 
     with transaction(ctx) as session:
-        row = material_row(find_material(session, name))
+        material = find_material(session, name)
+        row = material_row(material)
+        revisions = history(session, "material", material.id)
+        lines = _history_lines(revisions)
     if fmt == Format.table:
-        typer.echo(key_values(list(row.items())))
+        pairs: list[tuple[str, Any]] = list(row.items())
+        derivation = density_derivation(
+            row["formula"],
+            row.get("density_g_cm3"),
+            row.get("density_method"),
+            row.get("cell_volume_a3"),
+            row.get("cell_formula_units"),
+        )
+        if derivation:
+            pairs.append(("density derivation", derivation))
+        typer.echo(key_values(pairs))
+        if lines:
+            typer.echo("\nHistory\n" + "\n".join(lines))
     else:
         output([row], fmt)
+
+
+def _history_lines(revisions: list[Any]) -> list[str]:
+    import itertools
+
+    from matdoe.db.store import changes_between
+
+    if len(revisions) < 2:
+        return []
+    lines = []
+    for older, newer in itertools.pairwise(revisions):
+        changed = changes_between(older.data, newer.data)
+        text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
+        note = f" [{newer.note}]" if newer.note else ""
+        lines.append(
+            f"  {newer.changed_at:%Y-%m-%d %H:%M} {newer.changed_by} {newer.action}: {text}{note}"
+        )
+    lines.append(f"  {revisions[0].changed_at:%Y-%m-%d %H:%M} {revisions[0].changed_by}: created")
+    return lines
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        help="field=value, e.g. --set density_g_cm3=2.25g/cm3 --set density_method=measured "
+        "--set density_source='He pycnometry, 2026-11-30'",
+    ),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
+) -> None:
+    """Correct a material; the old version stays in its history."""
+    from sqlalchemy import func, or_, select
+
+    from matdoe.db.models import Sample
+    from matdoe.db.store import find_material, update_material
+
+    changes = parse_assignments(set_)
+    with transaction(ctx) as session:
+        material = find_material(session, name)
+        confirm(f"change material {material.name} ({', '.join(changes)})?", yes=yes)
+        old_density = material.density_g_cm3
+        update_material(session, material.name, changes, note=reason)
+        used = session.scalar(
+            select(func.count())
+            .select_from(Sample)
+            .where(or_(Sample.host_id == material.id, Sample.scaffold_id == material.id))
+        )
+        new_density, shown = material.density_g_cm3, material.name
+    info(f"updated material {shown}: " + ", ".join(changes))
+    if used and old_density != new_density:
+        info(
+            f"  note: {used} sample(s) use {shown}; their vol% are the nominal values they were "
+            f"recorded with, and masses derived before this change used {old_density} g/cm³"
+        )
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
+) -> None:
+    """Delete a material that no sample uses (its last version stays in the history)."""
+    from matdoe.db.history import annotate
+    from matdoe.db.store import delete_material, find_material
+
+    with transaction(ctx) as session:
+        material = find_material(session, name)
+        confirm(f"delete material {material.name}?", yes=yes)
+        annotate(material, reason)
+        delete_material(session, material.name)
+        shown = material.name
+    info(f"deleted material {shown}")

@@ -9,10 +9,23 @@ from typing import Any
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, new_app, output, transaction
+from matdoe.cli.common import (
+    FORCE_OPTION_HELP,
+    FORMAT_OPTION,
+    Format,
+    confirm,
+    info,
+    new_app,
+    output,
+    parse_assignments,
+    transaction,
+)
 from matdoe.errors import InvalidRecordError
 
-app = new_app("Measurements: conductivity from R, L and A or from impedance spectra, and more.")
+app = new_app(
+    "Measurements: conductivity from R, L and A or from impedance spectra, and more; "
+    "list, correct and delete them."
+)
 
 KIND_HELP = (
     "eis (conductivity), dc_polarisation (transference number), lsv (oxidative onset, V), "
@@ -37,7 +50,12 @@ def _details(items: list[str]) -> dict[str, Any] | None:
 def add(
     ctx: typer.Context,
     label: str = typer.Argument(..., help="the sample's label"),
-    temperature: str | None = typer.Option(None, "--temperature", "-t", help="e.g. 60C or 333K"),
+    temperature: str | None = typer.Option(
+        None, "--temperature", "-t", help="with its unit: 60C, -20°C or 333.15K"
+    ),
+    temperature_std: str | None = typer.Option(
+        None, "--temperature-std", help="its standard uncertainty, e.g. 0.5K"
+    ),
     sigma: str | None = typer.Option(None, help="conductivity, e.g. 1.4mS/cm"),
     sigma_std: str | None = typer.Option(None, help="its standard deviation, e.g. 0.1mS/cm"),
     resistance: str | None = typer.Option(None, "--resistance", "-r", help="e.g. 850ohm"),
@@ -54,6 +72,7 @@ def add(
     citation: str | None = typer.Option(None, help="DOI and where, for values from a paper"),
     measured_on: str | None = typer.Option(None, help="YYYY-MM-DD (default today)"),
     notes: str | None = typer.Option(None),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
 ) -> None:
     """Add a measurement; with R, L and A the conductivity sigma = L/(R·A) is computed."""
     from matdoe.db.store import add_measurement, find_sample, refresh_fits
@@ -71,13 +90,14 @@ def add(
         MeasurementRecord,
         {
             "kind": kind,
-            "temperature_k": temperature,
-            "sigma_s_cm": sigma,
-            "sigma_std_s_cm": sigma_std,
-            "resistance_ohm": resistance,
-            "resistance_std_ohm": resistance_std,
-            "thickness_cm": thickness,
-            "area_cm2": area,
+            "temperature_k": _quantity(temperature, "temperature", "--temperature"),
+            "temperature_std_k": temperature_std,
+            "sigma_s_cm": _quantity(sigma, "conductivity", "--sigma"),
+            "sigma_std_s_cm": _quantity(sigma_std, "conductivity", "--sigma-std"),
+            "resistance_ohm": _quantity(resistance, "resistance", "--resistance"),
+            "resistance_std_ohm": _quantity(resistance_std, "resistance", "--resistance-std"),
+            "thickness_cm": _quantity(thickness, "length", "--thickness"),
+            "area_cm2": _quantity(area, "area", "--area"),
             "direction": direction,
             "run": run,
             "value": value,
@@ -89,20 +109,31 @@ def add(
             "notes": notes,
         },
     )
+    from matdoe.analysis import describe_fit
+
     with transaction(ctx) as session:
         sample = find_sample(session, label)
-        measurement = add_measurement(session, sample, record)
+        measurement = add_measurement(session, sample, record, force=force)
         fit = refresh_fits(session, sample) if kind == "eis" else None
         shown = (measurement.sigma_s_cm, measurement.sigma_std_s_cm, measurement.temperature_k)
+        fit_line = describe_fit(fit) if fit is not None else None
+        number = measurement.id
     if kind == "eis":
         info(
-            f"{label}: sigma = {shown[0]:.3g} ± {shown[1] or 0:.2g} S/cm at "
-            f"{(shown[2] or 0.0) - 273.15:.1f} °C"
+            f"{label}: measurement {number}: sigma = {shown[0]:.3g} ± {shown[1] or 0:.2g} S/cm "
+            f"at {(shown[2] or 0.0) - 273.15:.1f} °C"
         )
-        if fit is not None:
-            info(f"  Arrhenius updated: Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV")
+        if fit_line is not None:
+            info(f"  Arrhenius updated: {fit_line}")
     else:
-        info(f"{label}: {kind} = {value} {unit or ''}".rstrip())
+        info(f"{label}: measurement {number}: {kind} = {value} {unit or ''}".rstrip())
+
+
+def _quantity(value: str | None, kind: str, option: str) -> float | None:
+    """A flag's quantity: its unit is required (a bare number is refused, with spellings)."""
+    from matdoe import units
+
+    return units.parse_optional(value, kind, name=option)
 
 
 @app.command("list")
@@ -128,6 +159,7 @@ def list_(
             query = query.where(Measurement.kind == kind)
         rows = [
             {
+                "id": m.id,
                 "sample": sample_label,
                 "kind": m.kind,
                 "temperature_c": None
@@ -145,6 +177,61 @@ def list_(
             for m, sample_label in session.execute(query)
         ]
     output(rows, fmt, empty="no measurements yet; add one with `matdoe measure add`")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    measurement_id: int = typer.Argument(..., help="the measurement's id (see `measure list`)"),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        help="field=value with its unit, e.g. --set temperature_k=60C --set resistance_ohm=290ohm",
+    ),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
+) -> None:
+    """Correct a measurement; sigma and the Arrhenius fit follow, the old version is kept."""
+    from matdoe.analysis import describe_fit
+    from matdoe.db.store import find_measurement, fits_for, update_measurement
+
+    changes = parse_assignments(set_)
+    with transaction(ctx) as session:
+        before = find_measurement(session, measurement_id)
+        label = before.sample.label
+        confirm(f"change measurement {measurement_id} of {label} ({', '.join(changes)})?", yes=yes)
+        measurement = update_measurement(session, measurement_id, changes, force=force, note=reason)
+        sigma = measurement.sigma_s_cm
+        fits = [describe_fit(f) for f in fits_for(session, measurement.sample)]
+    shown = f"; sigma = {sigma:.3g} S/cm" if sigma else ""
+    info(f"updated measurement {measurement_id} of {label}{shown}")
+    for line in fits:
+        info(f"  Arrhenius: {line}")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    measurement_id: int = typer.Argument(..., help="the measurement's id (see `measure list`)"),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
+) -> None:
+    """Delete a measurement; its last version stays in the history, the fit is refreshed."""
+    from matdoe.db.store import delete_measurement, find_measurement
+
+    with transaction(ctx) as session:
+        measurement = find_measurement(session, measurement_id)
+        label = measurement.sample.label
+        what = f"{measurement.kind}" + (
+            f" at {measurement.temperature_k - 273.15:.1f} °C" if measurement.temperature_k else ""
+        )
+        confirm(f"delete measurement {measurement_id} of {label} ({what})?", yes=yes)
+        delete_measurement(session, measurement_id, note=reason)
+    info(
+        f"deleted measurement {measurement_id} of {label} ({what}); `matdoe sample show "
+        f"{label}` keeps it in the history"
+    )
 
 
 @app.command("eis")

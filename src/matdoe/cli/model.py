@@ -52,7 +52,7 @@ def fit(
     """Fit the model on every usable conductivity; print its summary, save its plots."""
     from matdoe import units
 
-    temperature_c = units.parse(temperature, "temperature", default_unit="degC") - 273.15
+    temperature_c = units.parse(temperature, "temperature", name="--temperature") - 273.15
     with transaction(ctx) as session:
         space, table, _campaign = load_model_data(session)
     model = fit_model(space, table)
@@ -146,7 +146,7 @@ def predict(
     from matdoe.db.store import find_material
 
     milling_h = units.parse(milling, "time", name="--milling")
-    temperature_c = units.parse(temperature, "temperature", default_unit="degC") - 273.15
+    temperature_c = units.parse(temperature, "temperature", name="--temperature") - 273.15
     with transaction(ctx) as session:
         name = find_material(session, silica, kind="scaffold").name
         space, table, _campaign = load_model_data(session)

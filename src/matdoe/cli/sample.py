@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from matdoe.cli.common import (
+    FORCE_OPTION_HELP,
     FORMAT_OPTION,
     Format,
     info,
@@ -17,6 +17,7 @@ from matdoe.cli.common import (
     key_values,
     new_app,
     output,
+    parse_assignments,
     transaction,
 )
 from matdoe.errors import InvalidRecordError
@@ -49,15 +50,66 @@ def _date(value: str | None, name: str) -> dt.date | None:
         ) from None
 
 
-def _ask(value: Any, prompt: str, name: str, default: Any = None) -> Any:
-    """The value, else a prompt in a terminal, else a clear error (never a prompt in a pipe)."""
+def _ask(
+    value: Any,
+    prompt: str,
+    option: str,
+    check: Any = None,
+    *,
+    default: Any = None,
+    optional: bool = False,
+) -> Any:
+    """The value, else a prompt in a terminal (re-asked until ``check`` accepts it).
+
+    Without a terminal a missing required value is an error naming the option, never a silent
+    default; an optional one stays None. ``check`` validates (and may convert) an answer at
+    once, so a bad answer is asked again instead of failing after the last prompt.
+    """
     if value is not None:
         return value
-    if is_terminal():
-        return typer.prompt(prompt, default=default, show_default=default is not None)
-    if default is not None:
-        return default
-    raise InvalidRecordError(f"missing {name}; give it on the command line (see --help)")
+    if not is_terminal():
+        if optional:
+            return None
+        raise InvalidRecordError(
+            f"missing {option}; give it on the command line (there is no terminal to ask in)"
+        )
+    while True:
+        answer = typer.prompt(
+            prompt,
+            default=default if default is not None else ("" if optional else None),
+            show_default=default is not None,
+            err=True,
+        )
+        answer = answer.strip() if isinstance(answer, str) else answer
+        if optional and answer in ("", None):
+            return None
+        try:
+            return check(answer) if check is not None else answer
+        except InvalidRecordError as exc:
+            typer.secho(f"  {exc}; try again", err=True, fg=typer.colors.YELLOW)
+
+
+def _check_quantity(kind: str, option: str) -> Any:
+    from matdoe import units
+
+    def check(text: str) -> str:
+        units.parse(text, kind, name=option)
+        return text
+
+    return check
+
+
+def _check_vol(text: str) -> float:
+    try:
+        value = float(str(text).strip().removesuffix("%").removesuffix("vol").strip())
+    except ValueError:
+        raise InvalidRecordError(f"{text!r} is not a vol% (a number from 0 to 100)") from None
+    if not 0 <= value <= 100:
+        raise InvalidRecordError(f"{value:g} vol% is outside 0–100")
+    return value
+
+
+NO_SCAFFOLD = ("none", "-", "no")
 
 
 @app.command("add")
@@ -92,8 +144,10 @@ def add(
     paper_programme: bool = typer.Option(
         True, help="fill unset milling settings with the paper's programme (and say so)"
     ),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
 ) -> None:
     """Record a batch. Missing required values are asked for in a terminal."""
+    from matdoe import units
     from matdoe.db.store import PAPER_PROGRAMME, add_sample
     from matdoe.records import SampleRecord, parse_record
 
@@ -101,28 +155,41 @@ def add(
     if from_suggestion is not None:
         values = _suggested_values(ctx, from_suggestion)
     label = _ask(label, "Label of the batch", "--label")
-    host = _ask(host, "Host salt", "--host", default="Na2B12H12")
+    host = _ask(host, "Host salt (e.g. Na2B12H12)", "--host")
     scaffold = scaffold or values.get("scaffold")
-    if scaffold is None and vol is None and is_terminal():
-        scaffold = typer.prompt("Scaffold (blank for none)", default="", show_default=False) or None
     vol = vol if vol is not None else values.get("scaffold_vol_pct")
-    if scaffold is not None:
-        vol = _ask(vol, "vol% scaffold", "--vol")
-    milling = milling if milling is not None else values.get("milling_h")
-    if milling is None and is_terminal():
-        milling = (
-            typer.prompt("Milling time, e.g. 4h (blank if unknown)", default="", show_default=False)
-            or None
+    if scaffold is None and vol is None:
+        scaffold = _ask(
+            None,
+            "Scaffold (e.g. SiO2-A200; 'none' for the salt alone)",
+            "--scaffold (or --scaffold none)",
         )
+    if scaffold is not None and scaffold.strip().lower() in NO_SCAFFOLD:
+        scaffold = None
+        if vol not in (None, 0, 0.0):
+            raise InvalidRecordError(f"--vol {vol:g} needs a scaffold; give --scaffold")
+        vol = 0.0
+    if scaffold is not None:
+        vol = _ask(vol, "vol% scaffold (0-100)", "--vol", _check_vol)
+    milling = milling if milling is not None else values.get("milling_h")
+    if milling is not None and not isinstance(milling, str):
+        milling = f"{milling}h"  # a suggestion's milling_h is in hours
+    milling = _ask(
+        milling,
+        "Milling time, e.g. 4h (blank if not known)",
+        "--milling",
+        _check_quantity("time", "--milling"),
+        optional=True,
+    )
     data: dict[str, Any] = {
         "label": label,
         "host": host,
         "scaffold": scaffold,
         "scaffold_vol_pct": vol if vol is not None else 0.0,
-        "milling_h": milling,
-        "batch_mg": batch,
-        "host_mg": host_mass,
-        "scaffold_mg": scaffold_mass,
+        "milling_h": units.parse_optional(milling, "time", name="--milling"),
+        "batch_mg": units.parse_optional(batch, "mass", name="--batch"),
+        "host_mg": units.parse_optional(host_mass, "mass", name="--host-mass"),
+        "scaffold_mg": units.parse_optional(scaffold_mass, "mass", name="--scaffold-mass"),
         "milling_rpm": rpm,
         "ball_to_powder": bpr,
         "mill_on_min": on_min,
@@ -135,7 +202,10 @@ def add(
         "suggestion_id": from_suggestion,
     }
     if thickness or area:
-        data["pellet"] = {"thickness_cm": thickness, "area_cm2": area}
+        data["pellet"] = {
+            "thickness_cm": units.parse_optional(thickness, "length", name="--thickness"),
+            "area_cm2": units.parse_optional(area, "area", name="--area"),
+        }
     assumed = []
     if paper_programme:
         for key, default in PAPER_PROGRAMME.items():
@@ -144,7 +214,7 @@ def add(
                 assumed.append(key)
     record = parse_record(SampleRecord, data)
     with transaction(ctx) as session:
-        sample = add_sample(session, record)
+        sample = add_sample(session, record, force=force)
         masses = (sample.host_mg, sample.scaffold_mg, sample.masses_source)
         names = (sample.host.name, sample.scaffold.name if sample.scaffold else None)
     info(f"added sample {record.label}")
@@ -242,7 +312,7 @@ def show(
 
 
 def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
-    from matdoe.db.store import changes_between, fits_for, history
+    from matdoe.db.store import fits_for
 
     parts = [f"Sample {sample.label}"]
     recipe = [
@@ -251,7 +321,10 @@ def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
             "scaffold",
             f"{sample.scaffold.name} ({sample.scaffold.formula})" if sample.scaffold else "none",
         ),
-        ("scaffold_vol_pct", sample.scaffold_vol_pct),
+        (
+            "scaffold_vol_pct",
+            "not stated" if sample.scaffold_vol_pct is None else sample.scaffold_vol_pct,
+        ),
         ("host_mg", sample.host_mg),
         ("scaffold_mg", sample.scaffold_mg),
         ("batch_mg", sample.batch_mg),
@@ -353,25 +426,49 @@ def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
     if cited:
         parts.append("\nSources: " + "; ".join(cited))
     for fit in fits_for(session, sample):
+        from matdoe.analysis import describe_fit
+
         sigma_30 = f"{fit.sigma_30c_s_cm:.3g} S/cm" if fit.sigma_30c_s_cm else "—"
         parts.append(
-            f"\nArrhenius ({fit.method}): Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV, "
-            f"R² = {fit.r2:.4f}, n = {fit.n_points}, sigma(30 °C) = {sigma_30} "
+            f"\nArrhenius: {describe_fit(fit)}; sigma(30 °C) = {sigma_30} "
             f"[matdoe {fit.package_version}]"
         )
     if with_history:
-        revisions = history(session, "sample", sample.id)
-        if len(revisions) > 1:
-            lines = ["\nHistory"]
-            for older, newer in itertools.pairwise(revisions):
-                changed = changes_between(older.data, newer.data)
-                text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
-                lines.append(f"  {newer.changed_at:%Y-%m-%d %H:%M} {newer.changed_by}: {text}")
-            lines.append(
-                f"  {revisions[0].changed_at:%Y-%m-%d %H:%M} {revisions[0].changed_by}: created"
-            )
-            parts.append("\n".join(lines))
+        lines = history_lines(session, sample)
+        if lines:
+            parts.append("\nHistory\n" + "\n".join(lines))
     return "\n".join(parts)
+
+
+def history_lines(session: Any, sample: Any) -> list[str]:
+    """Every change of the sample, its pellets and its measurements, newest last."""
+    from matdoe.db.store import changes_between, record_history
+
+    revisions = record_history(session, sample)
+    if not any(r.action != "insert" or r.note for r in revisions):
+        return []  # only creations: nothing was changed
+    previous: dict[tuple[str, int], dict[str, Any]] = {}
+    lines = []
+    for revision in revisions:
+        key = (revision.table_name, revision.record_id)
+        what = (
+            "sample"
+            if revision.table_name == "sample"
+            else f"{revision.table_name} {revision.record_id}"
+        )
+        when = f"  {revision.changed_at:%Y-%m-%d %H:%M} {revision.changed_by}"
+        note = f" [{revision.note}]" if revision.note else ""
+        if revision.action == "insert":
+            if revision.table_name == "sample" or note or key in previous:
+                lines.append(f"{when}: {what} created{note}")
+        elif revision.action == "delete":
+            lines.append(f"{when}: {what} deleted{note}")
+        else:
+            changed = changes_between(previous.get(key, {}), revision.data)
+            text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
+            lines.append(f"{when}: {what} {text}{note}".rstrip())
+        previous[key] = revision.data
+    return lines
 
 
 @app.command("edit")
@@ -379,20 +476,23 @@ def edit(
     ctx: typer.Context,
     label: str = typer.Argument(...),
     set_: list[str] = typer.Option(
-        [], "--set", help="field=value, e.g. --set milling_h=4h --set notes='re-milled'"
+        [],
+        "--set",
+        help="field=value, e.g. --set milling_h=4h --set notes='re-milled' "
+        "--set pellet.thickness_cm=320um",
     ),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
 ) -> None:
-    """Change fields of a sample; the earlier version stays in its history."""
-    from matdoe.db.store import update_sample
+    """Change fields of a sample or its pellet; the earlier version stays in its history."""
+    from matdoe.db.history import annotate
+    from matdoe.db.store import refresh_fits, update_sample
 
-    if not set_:
-        raise InvalidRecordError("nothing to change; give --set field=value")
-    changes: dict[str, Any] = {}
-    for item in set_:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidRecordError(f"--set {item!r}: write it as field=value")
-        changes[key.strip()] = value.strip() or None
+    changes = parse_assignments(set_)
     with transaction(ctx) as session:
-        update_sample(session, label, changes)
+        sample = update_sample(session, label, changes, force=force)
+        annotate(sample, reason)
+        if any(k.startswith("pellet.") for k in changes):
+            session.flush()
+            refresh_fits(session, sample)
     info(f"updated {label}: " + ", ".join(changes))

@@ -41,7 +41,7 @@ def suggest_command(
 
     if strategy not in STRATEGIES:
         raise InvalidRecordError(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
-    temperature_c = units.parse(temperature, "temperature", default_unit="degC") - 273.15
+    temperature_c = units.parse(temperature, "temperature", name="--temperature") - 273.15
     milling_cap = units.parse_optional(max_milling, "time", name="--max-milling")
     with transaction(ctx) as session:
         batch, stored, n_observed = propose(

@@ -49,8 +49,19 @@ def _record_key(table: str, obj: Any) -> str | None:
     return None if sample is None else str(sample.label)
 
 
+def annotate(obj: Any, note: str | None) -> None:
+    """Attach a note to the next revision of ``obj`` (why it was forced or corrected)."""
+    if note:
+        previous = obj.__dict__.get(_NOTE)
+        obj.__dict__[_NOTE] = f"{previous}; {note}" if previous else note
+
+
+_NOTE = "_matdoe_revision_note"
+
+
 def _write(connection: Any, obj: Any, action: str) -> None:
     table = obj.__tablename__
+    note = obj.__dict__.pop(_NOTE, None)
     connection.execute(
         insert(Revision).values(
             table_name=table,
@@ -60,6 +71,7 @@ def _write(connection: Any, obj: Any, action: str) -> None:
             data=snapshot(obj),
             changed_at=utcnow(),
             changed_by=current_user(),
+            note=note,
         )
     )
 
@@ -71,7 +83,7 @@ def _after_insert(mapper: Mapper[Any], connection: Any, target: Any) -> None:
 def _after_update(mapper: Mapper[Any], connection: Any, target: Any) -> None:
     state = inspect(target)
     changed = [a.key for a in mapper.column_attrs if state.attrs[a.key].history.has_changes()]
-    if [key for key in changed if key != "updated_at"]:
+    if [key for key in changed if key != "updated_at"] or _NOTE in target.__dict__:
         _write(connection, target, "update")
 
 

@@ -56,6 +56,7 @@ MEASUREMENT_KINDS = (
     "other",
 )
 DIRECTIONS = ("heating", "cooling")
+DENSITY_METHODS = ("measured", "crystallographic", "reference")
 SUGGESTION_STATUSES = ("pending", "made", "abandoned")
 
 
@@ -90,6 +91,12 @@ class Material(Timestamped, Base):
         CheckConstraint("density_g_cm3 IS NULL OR density_g_cm3 > 0", name="density_positive"),
         CheckConstraint("bet_m2_g IS NULL OR bet_m2_g >= 0", name="bet_nonnegative"),
         CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint(
+            f"density_method IS NULL OR {_in('density_method', DENSITY_METHODS)}",
+            name="density_method",
+        ),
+        CheckConstraint("cell_volume_a3 IS NULL OR cell_volume_a3 > 0", name="cell_volume"),
+        CheckConstraint("cell_formula_units IS NULL OR cell_formula_units > 0", name="cell_z"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +108,11 @@ class Material(Timestamped, Base):
     lot: Mapped[str | None] = mapped_column(String(120))
     density_g_cm3: Mapped[float | None] = mapped_column(Float)
     density_source: Mapped[str | None] = mapped_column(Text)
+    # How the density was obtained: measured (pycnometry of this lot), crystallographic (from
+    # the cell volume and Z below), or a reference value (handbook, datasheet).
+    density_method: Mapped[str | None] = mapped_column(String(20))
+    cell_volume_a3: Mapped[float | None] = mapped_column(Float)
+    cell_formula_units: Mapped[int | None] = mapped_column(Integer)
     bet_m2_g: Mapped[float | None] = mapped_column(Float)
     pore_volume: Mapped[float | None] = mapped_column(Float)
     pore_volume_unit: Mapped[str | None] = mapped_column(String(120))
@@ -136,7 +148,8 @@ class Sample(Timestamped, Base):
     label: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     host_id: Mapped[int] = mapped_column(ForeignKey("material.id"), nullable=False)
     scaffold_id: Mapped[int | None] = mapped_column(ForeignKey("material.id"))
-    scaffold_vol_pct: Mapped[float] = mapped_column(Float, nullable=False)
+    # NULL only where a source does not state the composition (a paper's unnamed composite).
+    scaffold_vol_pct: Mapped[float | None] = mapped_column(Float)
     host_mg: Mapped[float | None] = mapped_column(Float)
     scaffold_mg: Mapped[float | None] = mapped_column(Float)
     batch_mg: Mapped[float | None] = mapped_column(Float)
@@ -217,6 +230,9 @@ class Measurement(Timestamped, Base):
         CheckConstraint(f"direction IS NULL OR {_in('direction', DIRECTIONS)}", name="direction"),
         CheckConstraint(_in("source", SOURCES), name="source"),
         CheckConstraint("temperature_k IS NULL OR temperature_k > 0", name="temperature_positive"),
+        CheckConstraint(
+            "temperature_std_k IS NULL OR temperature_std_k >= 0", name="temperature_std"
+        ),
         CheckConstraint("resistance_ohm IS NULL OR resistance_ohm > 0", name="resistance_pos"),
         CheckConstraint(
             "resistance_std_ohm IS NULL OR resistance_std_ohm >= 0", name="resistance_std"
@@ -237,6 +253,7 @@ class Measurement(Timestamped, Base):
     pellet_id: Mapped[int | None] = mapped_column(ForeignKey("pellet.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(30), nullable=False, default="eis")
     temperature_k: Mapped[float | None] = mapped_column(Float)
+    temperature_std_k: Mapped[float | None] = mapped_column(Float)
     direction: Mapped[str | None] = mapped_column(String(10))
     run: Mapped[int | None] = mapped_column(Integer)
     resistance_ohm: Mapped[float | None] = mapped_column(Float)
@@ -366,3 +383,6 @@ class Revision(Base):
         DateTime, default=utcnow, server_default=func.current_timestamp(), nullable=False
     )
     changed_by: Mapped[str | None] = mapped_column(String(120))
+    # Why the change was made when it needed saying: a value stored with --force over a
+    # plausibility guard, a correction's reason.
+    note: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from matdoe.db.history import annotate
 from matdoe.db.models import (
     Fit,
     Material,
@@ -27,6 +28,7 @@ from matdoe.db.models import (
     utcnow,
 )
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
+from matdoe.plausibility import enforce, pellet_density_problem, problems
 from matdoe.records import (
     MaterialRecord,
     MeasurementRecord,
@@ -98,6 +100,66 @@ def find_material(session: Session, name: str, *, kind: str | None = None) -> Ma
     )
 
 
+def update_material(
+    session: Session, name: str, changes: dict[str, Any], *, note: str | None = None
+) -> Material:
+    """Change fields of a material (validated as a whole record); history keeps the old one.
+
+    Changing the density, its method or the unit cell drops the fields that no longer belong
+    (a measured density has no cell), so ``--set density_g_cm3=...`` with
+    ``--set density_method=measured`` overrides a crystallographic value.
+    """
+    material = find_material(session, name)
+    current = material_row(material)
+    if {"density_g_cm3", "density_method"} & changes.keys() and not (
+        {"cell_volume_a3", "cell_formula_units"} & changes.keys()
+    ):
+        method = changes.get("density_method", current.get("density_method"))
+        if method != "crystallographic":
+            current["cell_volume_a3"] = current["cell_formula_units"] = None
+            if (
+                current.get("density_method") == "crystallographic"
+                and "density_method" not in changes
+            ):
+                current["density_method"] = None
+    unknown = sorted(set(changes) - set(MaterialRecord.model_fields))
+    if unknown:
+        raise InvalidRecordError(
+            f"material has no field {unknown[0]!r}; fields: {', '.join(MaterialRecord.model_fields)}"
+        )
+    current.update(changes)
+    record = parse_record(MaterialRecord, current, where=f"material {name!r}")
+    if record.name != material.name and (
+        session.scalar(select(Material.id).where(Material.name == record.name)) is not None
+    ):
+        raise DuplicateError(f"material {record.name!r} already exists; choose another name")
+    for key, value in record.model_dump().items():
+        setattr(material, key, value)
+    annotate(material, note)
+    session.flush()
+    return material
+
+
+def delete_material(session: Session, name: str) -> Material:
+    """Delete a material no sample uses (its history keeps the last version)."""
+    from sqlalchemy import func, or_
+
+    material = find_material(session, name)
+    used = session.scalar(
+        select(func.count())
+        .select_from(Sample)
+        .where(or_(Sample.host_id == material.id, Sample.scaffold_id == material.id))
+    )
+    if used:
+        raise InvalidRecordError(
+            f"material {material.name!r} is used by {used} sample(s); it cannot be deleted "
+            "(correct it with `matdoe material edit` instead)"
+        )
+    session.delete(material)
+    session.flush()
+    return material
+
+
 def list_materials(session: Session, *, kind: str | None = None) -> list[Material]:
     """All materials, by name (optionally only one kind)."""
     query = select(Material).order_by(Material.kind, Material.name)
@@ -135,6 +197,8 @@ def _masses(record: SampleRecord, host: Material, scaffold: Material | None) -> 
     batch = record.batch_mg
     if batch is None:
         return Masses(None, None, None, "derived")
+    if record.scaffold_vol_pct is None:
+        return Masses(None, None, batch, "derived")
     if scaffold is None or record.scaffold_vol_pct == 0:
         return Masses(batch, 0.0 if scaffold is not None else None, batch, "derived")
     if host.density_g_cm3 is None or scaffold.density_g_cm3 is None:
@@ -151,8 +215,43 @@ def _masses(record: SampleRecord, host: Material, scaffold: Material | None) -> 
     return Masses(recipe.host_mg, recipe.scaffold_mg, batch, "derived")
 
 
-def add_sample(session: Session, record: SampleRecord) -> Sample:
-    """Insert a sample with its pellet and measurements; computes masses and conductivities."""
+def theoretical_density_g_cm3(
+    host: Material, scaffold: Material | None, scaffold_vol_pct: float | None
+) -> float | None:
+    """Density of the dense composite, phi·rho_scaffold + (1 - phi)·rho_host (g/cm³)."""
+    if scaffold_vol_pct is None or host.density_g_cm3 is None:
+        return None
+    phi = scaffold_vol_pct / 100.0
+    if phi == 0:
+        return host.density_g_cm3
+    if scaffold is None or scaffold.density_g_cm3 is None:
+        return None
+    return phi * scaffold.density_g_cm3 + (1 - phi) * host.density_g_cm3
+
+
+def sample_problems(record: SampleRecord, host: Material, scaffold: Material | None) -> list[str]:
+    """Implausible values of a sample record and its pellet (see :mod:`matdoe.plausibility`)."""
+    found = problems({"milling_h": record.milling_h})
+    if record.pellet is not None:
+        pellet = record.pellet
+        found += problems({"thickness_cm": pellet.thickness_cm, "area_cm2": pellet.area_cm2})
+        dense = pellet_density_problem(
+            pellet.mass_mg,
+            pellet.thickness_cm,
+            pellet.area_cm2,
+            theoretical_density_g_cm3(host, scaffold, record.scaffold_vol_pct),
+        )
+        if dense:
+            found.append(dense)
+    return found
+
+
+def add_sample(session: Session, record: SampleRecord, *, force: bool = False) -> Sample:
+    """Insert a sample with its pellet and measurements; computes masses and conductivities.
+
+    Implausible values (:mod:`matdoe.plausibility`) are refused unless ``force``; forced ones
+    are noted in the history.
+    """
     if session.scalar(select(Sample.id).where(Sample.label == record.label)) is not None:
         raise DuplicateError(
             f"sample {record.label!r} already exists; choose another label or look at it with "
@@ -164,6 +263,9 @@ def add_sample(session: Session, record: SampleRecord) -> Sample:
         raise NotFoundError(
             f"unknown suggestion {record.suggestion_id}; see `matdoe suggestion list`"
         )
+    note = enforce(
+        sample_problems(record, host, scaffold), force=force, where=f"sample {record.label!r}"
+    )
     masses = _masses(record, host, scaffold)
     fields = record.model_dump(
         exclude={"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
@@ -178,11 +280,14 @@ def add_sample(session: Session, record: SampleRecord) -> Sample:
         masses_source=masses.source,
     )
     session.add(sample)
+    annotate(sample, note)
     if record.pellet is not None:
-        sample.pellets.append(Pellet(**record.pellet.model_dump()))
+        pellet = Pellet(**record.pellet.model_dump())
+        annotate(pellet, note)
+        sample.pellets.append(pellet)
     session.flush()
     for index, measurement in enumerate(record.measurements, start=1):
-        add_measurement(session, sample, measurement, where=f"measurement {index}")
+        add_measurement(session, sample, measurement, where=f"measurement {index}", force=force)
     if record.suggestion_id is not None:
         suggestion = session.get(Suggestion, record.suggestion_id)
         if suggestion is not None:
@@ -205,20 +310,51 @@ def find_sample(session: Session, label: str) -> Sample:
     return sample
 
 
-def update_sample(session: Session, label: str, changes: dict[str, Any]) -> Sample:
-    """Change fields of a sample (validated as a whole record); history keeps the old version."""
+PELLET_PREFIX = "pellet."
+
+
+def update_sample(
+    session: Session, label: str, changes: dict[str, Any], *, force: bool = False
+) -> Sample:
+    """Change fields of a sample (validated as a whole record); history keeps the old version.
+
+    Pellet fields are changed as ``pellet.thickness_cm`` etc. (the sample's first pellet, made
+    if there is none). A change that changes nothing is refused, so "updated" always means it.
+    """
     sample = find_sample(session, label)
-    current = sample_record(sample).model_dump()
-    current.update(changes)
+    before = sample_record(sample).model_dump()
+    current = dict(before)
+    pellet_changes = {
+        k.removeprefix(PELLET_PREFIX): v for k, v in changes.items() if k.startswith(PELLET_PREFIX)
+    }
+    sample_changes = {k: v for k, v in changes.items() if not k.startswith(PELLET_PREFIX)}
+    if "pellet" in sample_changes:
+        raise InvalidRecordError(
+            "set pellet fields one by one, e.g. --set pellet.thickness_cm=320um "
+            "--set pellet.area_cm2=0.785cm2"
+        )
+    unknown = sorted(
+        set(sample_changes) - (set(SampleRecord.model_fields) - {"pellet", "measurements"})
+    ) + sorted(f"pellet.{k}" for k in set(pellet_changes) - set(PelletRecord.model_fields))
+    if unknown:
+        raise InvalidRecordError(
+            f"sample has no field {unknown[0]!r}; see schemas/sample.schema.json "
+            "(pellet fields as pellet.thickness_cm)"
+        )
+    current.update(sample_changes)
     current["measurements"] = []
-    current.pop("pellet", None)
+    if pellet_changes:
+        current["pellet"] = {**(current.get("pellet") or {}), **pellet_changes}
     record = parse_record(SampleRecord, current, where=f"sample {label!r}")
+    if record.model_dump() == {**before, "measurements": []}:
+        raise InvalidRecordError(f"sample {label!r} already has these values; nothing changed")
     if record.label != sample.label and (
         session.scalar(select(Sample.id).where(Sample.label == record.label)) is not None
     ):
         raise DuplicateError(f"sample {record.label!r} already exists; choose another label")
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
+    note = enforce(sample_problems(record, host, scaffold), force=force, where=f"sample {label!r}")
     recompute = {"scaffold_vol_pct", "batch_mg", "scaffold", "host"} & changes.keys()
     if recompute and sample.masses_source == "derived":
         masses = _masses(
@@ -235,6 +371,16 @@ def update_sample(session: Session, label: str, changes: dict[str, Any]) -> Samp
     sample.host, sample.scaffold = host, scaffold
     sample.host_mg, sample.scaffold_mg = masses.host_mg, masses.scaffold_mg
     sample.batch_mg, sample.masses_source = masses.batch_mg, masses.source
+    annotate(sample, note)
+    if pellet_changes and record.pellet is not None:
+        if sample.pellets:
+            pellet = sample.pellets[0]
+            for key, value in record.pellet.model_dump().items():
+                setattr(pellet, key, value)
+        else:
+            pellet = Pellet(**record.pellet.model_dump())
+            sample.pellets.append(pellet)
+        annotate(pellet, note)
     session.flush()
     return sample
 
@@ -384,6 +530,11 @@ def measurement_values(
             area,
             resistance_std_ohm=record.resistance_std_ohm,
         )
+        if not math.isfinite(computed.sigma_s_cm) or computed.sigma_s_cm <= 0:
+            raise InvalidRecordError(
+                f"{where} of {label!r}: L/(R·A) = {computed.sigma_s_cm} S/cm is not a usable "
+                "conductivity; check the resistance, thickness and area and their units"
+            )
         if record.sigma_s_cm is not None and not math.isclose(
             record.sigma_s_cm, computed.sigma_s_cm, rel_tol=0.01
         ):
@@ -402,15 +553,141 @@ def measurement_values(
     return values
 
 
+def measurement_problems(values: dict[str, Any]) -> list[str]:
+    """Implausible values of a conductivity measurement (temperature, L, A, sigma)."""
+    if values.get("kind") != "eis":
+        return []
+    return problems(
+        {
+            "temperature_k": values.get("temperature_k"),
+            "thickness_cm": values.get("thickness_cm"),
+            "area_cm2": values.get("area_cm2"),
+            "sigma_s_cm": values.get("sigma_s_cm"),
+        }
+    )
+
+
+def duplicate_of(session: Session, sample: Sample, sha256: str | None) -> Measurement | None:
+    """The sample's measurement made from the same raw file (same SHA-256), if any."""
+    if not sha256:
+        return None
+    return session.scalar(
+        select(Measurement)
+        .where(Measurement.sample_id == sample.id, Measurement.raw_sha256 == sha256)
+        .order_by(Measurement.id)
+        .limit(1)
+    )
+
+
 def add_measurement(
-    session: Session, sample: Sample, record: MeasurementRecord, *, where: str = "measurement"
+    session: Session,
+    sample: Sample,
+    record: MeasurementRecord,
+    *,
+    where: str = "measurement",
+    force: bool = False,
+    allow_duplicate: bool = False,
 ) -> Measurement:
-    """Store a measurement; for impedance runs compute sigma = L/(R·A) with its uncertainty."""
+    """Store a measurement; for impedance runs compute sigma = L/(R·A) with its uncertainty.
+
+    Refuses, unless ``force``, implausible values (:mod:`matdoe.plausibility`; a forced value
+    is noted in the history), and, unless ``allow_duplicate``, a raw file (same SHA-256) that
+    this sample already has a measurement from.
+    """
     pellet = sample.pellets[0] if sample.pellets else None
     values = measurement_values(record, label=sample.label, pellet=pellet, where=where)
+    note = enforce(measurement_problems(values), force=force, where=f"{where} of {sample.label!r}")
+    earlier = None if allow_duplicate else duplicate_of(session, sample, record.raw_sha256)
+    if earlier is not None:
+        raise DuplicateError(
+            f"{where} of {sample.label!r}: the same file ({record.raw_file or 'same SHA-256'}) "
+            f"is already measurement {earlier.id} ({earlier.raw_file or 'no file name'}, "
+            f"{_celsius(earlier.temperature_k)}); see `matdoe measure list {sample.label}`, or "
+            "store it again with --allow-duplicate"
+        )
     measurement = Measurement(**values)
+    annotate(measurement, note)
     sample.measurements.append(measurement)
     session.flush()
+    return measurement
+
+
+def _celsius(temperature_k: float | None) -> str:
+    return "no temperature" if temperature_k is None else f"{temperature_k - 273.15:.1f} °C"
+
+
+def find_measurement(session: Session, measurement_id: int) -> Measurement:
+    """A measurement by its id (``matdoe measure list`` shows them)."""
+    measurement = session.get(Measurement, measurement_id)
+    if measurement is None:
+        raise NotFoundError(
+            f"unknown measurement {measurement_id}; `matdoe measure list LABEL` shows the ids"
+        )
+    return measurement
+
+
+def update_measurement(
+    session: Session,
+    measurement_id: int,
+    changes: dict[str, Any],
+    *,
+    force: bool = False,
+    note: str | None = None,
+) -> Measurement:
+    """Correct fields of a measurement; sigma is recomputed from R, L and A when they change.
+
+    A resistance-based conductivity is always L/(R·A): change R, L or A, never sigma itself
+    (or set resistance_ohm to nothing and give sigma_s_cm). The sample's Arrhenius fits are
+    refreshed; the history keeps the old version.
+    """
+    measurement = find_measurement(session, measurement_id)
+    unknown = sorted(set(changes) - set(MeasurementRecord.model_fields))
+    if unknown:
+        raise InvalidRecordError(
+            f"a measurement has no field {unknown[0]!r}; fields: "
+            + ", ".join(MeasurementRecord.model_fields)
+        )
+    current = measurement_record(measurement)
+    derived = {"sigma_s_cm", "sigma_std_s_cm"}
+    if current.get("resistance_ohm") is not None and not derived & changes.keys():
+        # sigma follows from R, L and A: recompute it rather than keep the old value.
+        for key in derived:
+            current.pop(key, None)
+    current.update(changes)
+    record = parse_record(MeasurementRecord, current, where=f"measurement {measurement_id}")
+    sample = measurement.sample
+    pellet = measurement.pellet or (sample.pellets[0] if sample.pellets else None)
+    values = measurement_values(
+        record, label=sample.label, pellet=pellet, where=f"measurement {measurement_id}"
+    )
+    forced = enforce(
+        measurement_problems(values), force=force, where=f"measurement {measurement_id}"
+    )
+    changed = [k for k, v in values.items() if getattr(measurement, k) != v]
+    if not changed:
+        raise InvalidRecordError(
+            f"measurement {measurement_id} already has these values; nothing changed"
+        )
+    for key in changed:
+        setattr(measurement, key, values[key])
+    annotate(measurement, forced)
+    annotate(measurement, note)
+    session.flush()
+    refresh_fits(session, sample)
+    return measurement
+
+
+def delete_measurement(
+    session: Session, measurement_id: int, *, note: str | None = None
+) -> Measurement:
+    """Delete a measurement (its history keeps the last version); refreshes the fits."""
+    measurement = find_measurement(session, measurement_id)
+    sample = measurement.sample
+    annotate(measurement, note)
+    sample.measurements.remove(measurement)
+    session.delete(measurement)
+    session.flush()
+    refresh_fits(session, sample)
     return measurement
 
 
@@ -431,6 +708,27 @@ def history(session: Session, table: str, record_id: int) -> list[Revision]:
         session.scalars(
             select(Revision)
             .where(Revision.table_name == table, Revision.record_id == record_id)
+            .order_by(Revision.id)
+        )
+    )
+
+
+def record_history(session: Session, sample: Sample) -> list[Revision]:
+    """Every revision of a sample, its pellets and its measurements (deleted ones too)."""
+    from sqlalchemy import and_, or_
+
+    return list(
+        session.scalars(
+            select(Revision)
+            .where(
+                or_(
+                    and_(Revision.table_name == "sample", Revision.record_id == sample.id),
+                    and_(
+                        Revision.table_name.in_(("pellet", "measurement")),
+                        Revision.record_key == sample.label,
+                    ),
+                )
+            )
             .order_by(Revision.id)
         )
     )
@@ -464,14 +762,73 @@ def bulk_labels(session: Session, labels: Iterable[str]) -> set[str]:
 # --------------------------------------------------------------------------- derived values
 
 
-def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -> Fit | None:
-    """Recompute and store the sample's Arrhenius fit from its impedance measurements.
+@dataclass(frozen=True)
+class ArrheniusInputs:
+    """What an Arrhenius fit of a sample's conductivities needs, with its error model.
 
-    Called whenever a conductivity is added, so the stored Ea always matches the measurements.
-    With fewer than 3 distinct temperatures any stored fit is removed and None is returned.
+    ``sigma_std_s_cm`` holds the part of each point's uncertainty that varies between
+    temperatures (the resistance); when every point comes from one pellet geometry, the
+    thickness and area errors are ``common_rel_std`` instead (they shift all points alike).
+    """
+
+    temperature_k: list[float]
+    sigma_s_cm: list[float]
+    sigma_std_s_cm: list[float] | None
+    common_rel_std: float
+    temperature_std_k: list[float] | None
+
+
+def arrhenius_inputs(rows: Sequence[Measurement]) -> ArrheniusInputs:
+    """Temperatures, conductivities and the error model of a sample's impedance measurements."""
+    from matdoe.conductivity import (
+        DEFAULT_AREA_REL_STD,
+        DEFAULT_RESISTANCE_REL_STD,
+        DEFAULT_THICKNESS_STD_CM,
+    )
+
+    geometry = {(m.thickness_cm, m.area_cm2) for m in rows}
+    one_pellet = (
+        len(geometry) == 1
+        and None not in next(iter(geometry))
+        and all(m.resistance_ohm for m in rows)
+    )
+    stds: list[float | None] = []
+    for m in rows:
+        sigma = float(m.sigma_s_cm or 0.0)
+        if one_pellet and m.resistance_ohm:
+            r_std = m.resistance_std_ohm
+            rel = (r_std / m.resistance_ohm) if r_std else DEFAULT_RESISTANCE_REL_STD
+            stds.append(rel * sigma)
+        else:
+            stds.append(m.sigma_std_s_cm if m.sigma_std_s_cm and m.sigma_std_s_cm > 0 else None)
+    common = 0.0
+    if one_pellet:
+        thickness, area = next(iter(geometry))
+        assert thickness is not None and area is not None
+        common = math.hypot(DEFAULT_THICKNESS_STD_CM / thickness, DEFAULT_AREA_REL_STD)
+    t_std = [float(m.temperature_std_k or 0.0) for m in rows]
+    return ArrheniusInputs(
+        temperature_k=[float(m.temperature_k or 0.0) for m in rows],
+        sigma_s_cm=[float(m.sigma_s_cm or 0.0) for m in rows],
+        sigma_std_s_cm=None if any(v is None for v in stds) else [float(v or 0) for v in stds],
+        common_rel_std=common,
+        temperature_std_k=t_std if any(t_std) else None,
+    )
+
+
+def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -> Fit | None:
+    """Recompute and store the sample's Arrhenius fits from its impedance measurements.
+
+    Called whenever a conductivity is added, changed or deleted, so a stored Ea always matches
+    the measurements. The default form (:data:`matdoe.conductivity.DEFAULT_FORM`) is always
+    fitted, ``form`` too, and every form stored before is refreshed. With fewer than 3 distinct
+    temperatures every stored fit is removed.
+
+    Returns:
+        The fit row of ``form`` (default form when None), or None with too few temperatures.
     """
     from matdoe import __version__
-    from matdoe.conductivity import fit_arrhenius
+    from matdoe.conductivity import DEFAULT_FORM, fit_arrhenius
 
     rows = conductivity_rows(session, sample)
     temperatures = {round(m.temperature_k or 0.0, 1) for m in rows}
@@ -481,36 +838,52 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
             session.delete(old)
         session.flush()
         return None
-    kwargs = {} if form is None else {"form": form}
-    stds = [m.sigma_std_s_cm for m in rows]
-    fit = fit_arrhenius(
-        [float(m.temperature_k or 0.0) for m in rows],
-        [float(m.sigma_s_cm or 0.0) for m in rows],
-        sigma_std_s_cm=None
-        if any(s is None or s <= 0 for s in stds)
-        else [float(s or 0.0) for s in stds],
-        **kwargs,
-    )
-    method = f"arrhenius-{fit.form}"
-    row = next((f for f in stored if f.method == method), None)
-    if row is None:
-        row = Fit(
-            sample_id=sample.id,
-            kind="arrhenius",
-            method=method,
-            n_points=0,
-            package_version=__version__,
+    wanted = form or DEFAULT_FORM
+    others = ({wanted} | {f.method.removeprefix("arrhenius-") for f in stored}) - {DEFAULT_FORM}
+    forms = [DEFAULT_FORM, *sorted(others)]
+    inputs = arrhenius_inputs(rows)
+    result = None
+    for each in forms:
+        fit = fit_arrhenius(
+            inputs.temperature_k,
+            inputs.sigma_s_cm,
+            sigma_std_s_cm=inputs.sigma_std_s_cm,
+            form=each,
+            common_rel_std=inputs.common_rel_std,
+            temperature_std_k=inputs.temperature_std_k,
         )
-        session.add(row)
-    row.ea_ev, row.ea_std_ev = fit.ea_ev, fit.ea_std_ev
-    row.log10_prefactor, row.r2, row.n_points = fit.log10_prefactor, fit.r2, fit.n_points
-    row.sigma_25c_s_cm = float(fit.sigma_at(298.15))
-    row.sigma_30c_s_cm = float(fit.sigma_at(303.15))
-    row.details = fit.to_dict()
-    row.package_version = __version__
-    row.computed_at = utcnow()
+        method = f"arrhenius-{fit.form}"
+        row = next((f for f in stored if f.method == method), None)
+        if row is None:
+            row = Fit(
+                sample_id=sample.id,
+                kind="arrhenius",
+                method=method,
+                n_points=0,
+                package_version=__version__,
+            )
+            session.add(row)
+        row.ea_ev, row.ea_std_ev = fit.ea_ev, fit.ea_std_ev
+        row.log10_prefactor, row.r2, row.n_points = fit.log10_prefactor, fit.r2, fit.n_points
+        row.sigma_25c_s_cm = float(fit.sigma_at(298.15))
+        row.sigma_30c_s_cm = float(fit.sigma_at(303.15))
+        row.details = fit.to_dict()
+        row.package_version = __version__
+        row.computed_at = utcnow()
+        if each == wanted:
+            result = row
     session.flush()
-    return row
+    return result
+
+
+def fit_form(fit: Fit) -> str:
+    """The Arrhenius form of a stored fit, e.g. ``'sigma'``."""
+    return (fit.details or {}).get("form") or fit.method.removeprefix("arrhenius-")
+
+
+def fit_warnings(fit: Fit) -> list[str]:
+    """The warnings stored with a fit (low R², two segments)."""
+    return list((fit.details or {}).get("warnings") or [])
 
 
 # --------------------------------------------------------------------------- bulk import
