@@ -200,8 +200,8 @@ HOST = {
     "name": "Na2B12H12",
     "formula": "Na2B12H12",
     "kind": "host",
-    "density_g_cm3": 1.34,
-    "density_source": "crystal structure",
+    "density_g_cm3": 1.1608,
+    "density_source": "crystal structure (Verdal et al. 2014)",
 }
 
 

@@ -119,7 +119,7 @@ def test_add_sample_derives_masses_from_the_volume_fraction(
         sample = find_sample(session, "S-35")
         assert sample.masses_source == "derived"
         assert sample.host_mg + sample.scaffold_mg == pytest.approx(500.0)
-        host_volume = sample.host_mg / 1.34
+        host_volume = sample.host_mg / 1.1608
         scaffold_volume = sample.scaffold_mg / 2.2
         assert scaffold_volume / (host_volume + scaffold_volume) == pytest.approx(0.35, rel=1e-6)
 

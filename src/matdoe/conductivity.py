@@ -187,7 +187,9 @@ def conductivity_from_resistance(
         else _non_negative(area_std_cm2, "area_std_cm2")
     )
     sigma = length / (r * area)
-    rel = math.sqrt((r_std / r) ** 2 + (length_std / length) ** 2 + (area_std / area) ** 2)
+    # hypot, not sqrt of squares: an absurd input (1e-300 cm) must give a refusal later, not an
+    # OverflowError here.
+    rel = math.hypot(r_std / r, length_std / length, area_std / area)
     return Conductivity(sigma_s_cm=sigma, sigma_std_s_cm=sigma * rel)
 
 

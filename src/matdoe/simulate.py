@@ -7,6 +7,7 @@ returns carries ``source="simulated"``.
 Facts it reproduces (Hehn et al., J. Mater. Chem. A 2026, DOI 10.1039/d5ta09128d, as summarised in
 the project's domain notes):
 
+* pristine (unmilled) Na2B12H12: Ea = 0.71 eV;
 * ball-milled Na2B12H12 alone (0 vol% SiO2): 1.9e-5 S/cm at 60 °C, Ea = 0.58 eV;
 * SiO2-A380 composites: conductivity peaks at 35 vol% with 1.4e-3 S/cm at 60 °C (here: at 4 h
   milling) and falls at higher silica content;
@@ -21,7 +22,12 @@ of the BET-area effect among fumed silicas (a penalty growing as ``|ln(BET/BET_A
 SBA-15 penalty, the additive combination of the effects in log10 sigma, the link between
 conductivity gain and activation energy (Ea falls linearly with the 60 °C gain, from 0.58 eV to
 0.38 eV at the best recipe), the plain Arrhenius form sigma = sigma0·exp(-Ea/(kB·T)), and Gaussian
-measurement noise of ``noise_log10`` in log10 sigma, independent per measurement.
+measurement noise of ``noise_log10`` in log10 sigma, independent per measurement; and for the
+pristine state, its conductivity (3.5 orders of magnitude below the best composite at room
+temperature, 20 °C: the paper says "more than 3") and how fast milling turns it into the milled
+state (an exponential approach with a time constant of 0.1 h, so that every recipe of the default
+space, 0.5 h and more, is fully milled). An unmilled mixture with silica conducts like the
+pristine salt (no interface forms without milling).
 """
 
 from __future__ import annotations
@@ -105,6 +111,13 @@ class DigitalTwin:
     ea_salt_ev: float = 0.58
     #: activation energy of the best composite, eV (paper).
     ea_best_ev: float = 0.38
+    #: activation energy of pristine (unmilled) Na2B12H12, eV (paper).
+    ea_pristine_ev: float = 0.71
+    #: log10(sigma_best / sigma_pristine) at room temperature, 20 °C (assumed; the paper: "more
+    #: than 3 orders of magnitude").
+    pristine_gap_log10: float = 3.5
+    #: time constant of the change from the pristine to the milled state, h (assumed).
+    milling_activation_h: float = 0.1
     #: conductivity of the best composite (35 vol% A200, 4 h) at 30 °C, S/cm (paper).
     sigma_best_30_s_cm: float = 5e-4
     #: conductivity of 35 vol% SiO2-A380, 4 h, at 60 °C, S/cm (paper; milling time assumed).
@@ -171,34 +184,64 @@ class DigitalTwin:
         above = 1 - ((v - self.vol_peak_pct) / self.vol_width_high_pct) ** 2
         return np.where(v <= self.vol_peak_pct, below, above)
 
+    def _milled_fraction(self, milling_h: np.ndarray) -> np.ndarray:
+        """0 for the pristine salt, 1 once milling has made the milled state (assumed shape)."""
+        t = np.maximum(np.asarray(milling_h, dtype=float), 0.0)
+        return -np.expm1(-t / self.milling_activation_h)
+
+    @property
+    def _pristine_60_log10(self) -> float:
+        """log10 sigma(60 °C) of the pristine salt, from the stated gap at 20 °C and its Ea."""
+        best_20 = math.log10(self.sigma_best_30_s_cm) - float(
+            self._ratio(self.ea_best_ev, 20.0, _ROOM_T_C)
+        )
+        pristine_20 = best_20 - self.pristine_gap_log10
+        return pristine_20 + float(self._ratio(self.ea_pristine_ev, 20.0, _REFERENCE_T_C))
+
+    def _ratio(self, ea_ev: Any, low_c: float, high_c: float) -> Any:
+        """log10(sigma(high)/sigma(low)) for sigma0·exp(-Ea/kT)."""
+        inv = 1 / (low_c + ZERO_CELSIUS_K) - 1 / (high_c + ZERO_CELSIUS_K)
+        return np.asarray(ea_ev) / (BOLTZMANN_EV_K * math.log(10)) * inv
+
     def _milling_offset(self, milling_h: np.ndarray) -> np.ndarray:
         u = np.log(np.maximum(np.asarray(milling_h, dtype=float), 1e-3) / self.milling_peak_h)
         return -np.where(u < 0, self.milling_rise, self.milling_fall) * u**2
 
     def _gain_60(self, silica: Any, vol_pct: Any, milling_h: Any) -> np.ndarray:
-        """log10(sigma60 / sigma60 of the milled salt)."""
+        """log10(sigma60 / sigma60 of the milled salt) of a composite milled long enough."""
         shape = self._vol_shape(vol_pct)
         composite = self._gain_best + self._silica_offset(silica) + self._milling_offset(milling_h)
         # The silica/milling effects scale with the interface fraction; below 0 the silica only
         # dilutes the salt.
         return np.where(shape > 0, shape * composite, shape * self._gain_best)
 
+    def _state(self, silica: Any, vol_pct: Any, milling_h: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(log10 sigma at 60 °C, Ea in eV) of recipes, from pristine through milled to composite."""
+        milled = self._milled_fraction(milling_h)
+        gain = self._gain_60(silica, vol_pct, milling_h)
+        frac = np.clip(gain / self._gain_best, 0.0, 1.0)
+        ea_composite = self.ea_salt_ev - (self.ea_salt_ev - self.ea_best_ev) * frac
+        log60_composite = math.log10(self.sigma_salt_60_s_cm) + gain
+        # Without milling the salt is pristine and no interface forms; milling moves both.
+        log60 = self._pristine_60_log10 + milled * (log60_composite - self._pristine_60_log10)
+        ea = self.ea_pristine_ev + milled * (ea_composite - self.ea_pristine_ev)
+        return log60, ea
+
     # ------------------------------------------------------------------ public API
     def ea_ev(self, silica: Any, vol_pct: Any, milling_h: Any) -> Any:
-        """Activation energy (eV): from the milled salt's 0.58 down to 0.38 at the best gain.
+        """Activation energy (eV): pristine 0.71, milled salt 0.58, down to 0.38 at the best gain.
 
         Example:
-            >>> round(float(DigitalTwin().ea_ev("SiO2-A200", 35, 4)), 3)
-            0.38
+            >>> twin = DigitalTwin()
+            >>> [round(float(twin.ea_ev("SiO2-A200", v, t)), 3) for v, t in ((35, 4), (0, 4), (0, 0))]
+            [0.38, 0.58, 0.71]
         """
         silica_b, vol_b, mill_b = np.broadcast_arrays(
             np.asarray(silica, dtype=object),
             np.asarray(vol_pct, float),
             np.asarray(milling_h, float),
         )
-        gain = self._gain_60(silica_b.ravel(), vol_b.ravel(), mill_b.ravel())
-        frac = np.clip(gain / self._gain_best, 0.0, 1.0)
-        ea = self.ea_salt_ev - (self.ea_salt_ev - self.ea_best_ev) * frac
+        _, ea = self._state(silica_b.ravel(), vol_b.ravel(), mill_b.ravel())
         ea = ea.reshape(vol_b.shape)
         return float(ea) if ea.ndim == 0 else ea
 
@@ -217,10 +260,7 @@ class DigitalTwin:
         )
         shape = vol_b.shape
         s, v, m, t = (a.ravel() for a in (silica_b, vol_b, mill_b, t_b))
-        gain = self._gain_60(s, v, m)
-        frac = np.clip(gain / self._gain_best, 0.0, 1.0)
-        ea = self.ea_salt_ev - (self.ea_salt_ev - self.ea_best_ev) * frac
-        log60 = math.log10(self.sigma_salt_60_s_cm) + gain
+        log60, ea = self._state(s, v, m)
         inv = 1 / (t + ZERO_CELSIUS_K) - 1 / (_REFERENCE_T_C + ZERO_CELSIUS_K)
         out = (log60 - ea / (BOLTZMANN_EV_K * math.log(10)) * inv).reshape(shape)
         return float(out) if out.ndim == 0 else out

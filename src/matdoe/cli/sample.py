@@ -242,6 +242,7 @@ def _suggested_values(ctx: typer.Context, suggestion_id: int) -> dict[str, Any]:
 def import_samples(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="CSV, JSON or YAML; see schemas/sample.schema.json"),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
 ) -> None:
     """Add every sample of a file with its measurements: all of them, or none."""
     from matdoe.db.store import add_samples
@@ -249,7 +250,7 @@ def import_samples(
 
     records = read_samples(path)
     with transaction(ctx) as session:
-        add_samples(session, records)
+        add_samples(session, records, force=force)
     n_meas = sum(len(r.measurements) for r in records)
     info(f"imported {len(records)} samples with {n_meas} measurements from {path.name}")
 

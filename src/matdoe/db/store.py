@@ -684,9 +684,9 @@ def delete_measurement(
     measurement = find_measurement(session, measurement_id)
     sample = measurement.sample
     annotate(measurement, note)
-    sample.measurements.remove(measurement)
     session.delete(measurement)
     session.flush()
+    session.expire(sample, ["measurements"])
     refresh_fits(session, sample)
     return measurement
 
@@ -889,12 +889,13 @@ def fit_warnings(fit: Fit) -> list[str]:
 # --------------------------------------------------------------------------- bulk import
 
 
-def add_samples(session: Session, records: Sequence[SampleRecord]) -> int:
+def add_samples(session: Session, records: Sequence[SampleRecord], *, force: bool = False) -> int:
     """Insert many samples with pellets and measurements in a few statements (imports).
 
     Same result as :func:`add_sample` for each record, history rows included, but with one
     INSERT per table instead of one per row: 100,000 rows import in well under a minute. The
-    caller's transaction makes it all-or-nothing.
+    caller's transaction makes it all-or-nothing. Implausible values are refused unless
+    ``force`` (then noted in the history of the records concerned).
     """
     from sqlalchemy import insert, update
 
@@ -919,9 +920,20 @@ def add_samples(session: Session, records: Sequence[SampleRecord]) -> int:
     now = utcnow()
     skip = {"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
     sample_rows = []
+    notes: dict[str, str | None] = {}  # label -> note of a forced value
     for record in records:
         host = material(record.host)
         scaffold = material(record.scaffold) if record.scaffold else None
+        found = sample_problems(record, host, scaffold)
+        # Check what will be stored (sigma from R, L and A) before anything is inserted.
+        geometry = Pellet(**record.pellet.model_dump()) if record.pellet is not None else None
+        for index, measurement in enumerate(record.measurements, start=1):
+            where = f"measurement {index}"
+            values = measurement_values(
+                measurement, label=record.label, pellet=geometry, where=where
+            )
+            found += [f"{where}: {p}" for p in measurement_problems(values)]
+        notes[record.label] = enforce(found, force=force, where=f"sample {record.label!r}")
         masses = _masses(record, host, scaffold)
         sample_rows.append(
             {
@@ -1001,6 +1013,7 @@ def add_samples(session: Session, records: Sequence[SampleRecord]) -> int:
                     },
                     "changed_at": now,
                     "changed_by": user,
+                    "note": notes.get(key(row)),
                 }
             )
     session.execute(insert(Revision), revisions)

@@ -1,0 +1,5 @@
+"""``python -m matdoe``: the same as the ``matdoe`` command."""
+
+from matdoe.cli import main
+
+main()
