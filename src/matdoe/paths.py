@@ -1,4 +1,9 @@
-"""Where matdoe finds its shipped data files (the paper's dataset, the default search space)."""
+"""Where matdoe finds its shipped data files (the paper's dataset, the search-space files).
+
+In a source checkout or an editable install they are the top-level ``data/`` folder beside
+``src/``; a built wheel carries the same files as ``matdoe/data`` (copied there by ``setup.py``).
+``MATDOE_DATA`` points elsewhere and wins over both.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,22 @@ from pathlib import Path
 
 from matdoe.errors import NotFoundError
 
+PACKAGE = Path(__file__).resolve().parent
+
 
 def data_dir() -> Path:
-    """The project's ``data/`` folder: ``MATDOE_DATA`` if set, else the one beside ``src/``."""
+    """matdoe's data folder: ``MATDOE_DATA``, else the installed ``matdoe/data``, else ``data/``."""
     env = os.environ.get("MATDOE_DATA")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "data")
-    for candidate in candidates:
-        if candidate.is_dir():
+    if env:
+        if Path(env).is_dir():
+            return Path(env)
+        raise NotFoundError(f"MATDOE_DATA={env!r} is not a folder; unset it or point it at one")
+    for candidate in (PACKAGE / "data", PACKAGE.parents[1] / "data"):
+        if (candidate / "paper").is_dir():
             return candidate
     raise NotFoundError(
-        "cannot find matdoe's data/ folder; set MATDOE_DATA to the data/ folder of a matdoe checkout"
+        "cannot find matdoe's data folder (it ships inside the package and beside src/ in a "
+        "checkout); reinstall matdoe or set MATDOE_DATA to a data/ folder"
     )
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -63,28 +62,14 @@ _SILICAS: dict[str, tuple[float, bool]] = {
 
 
 def find_space_file(name: str = DEFAULT_SPACE_FILE) -> Path:
-    """Locate a search-space YAML shipped with matdoe.
-
-    Looks in the source tree's ``data/spaces/`` (``<repo>/data/spaces``), then in the installed
-    package's ``matdoe/data/spaces/``.
+    """A search-space YAML shipped with matdoe (``data/spaces/`` of the checkout or the wheel).
 
     Raises:
-        InvalidRecordError: if the file is in neither place.
+        NotFoundError: the file is not among the shipped space files.
     """
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2] / "data" / "spaces" / name]
-    try:
-        pkg = resources.files("matdoe") / "data" / "spaces" / name
-        candidates.append(Path(str(pkg)))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - unusual installs
-        pass
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise InvalidRecordError(
-        f"search-space file {name!r} not found in data/spaces/ of the source tree or the "
-        "installed package; reinstall matdoe or pass the path to SearchSpace.from_yaml"
-    )
+    from matdoe.paths import data_file
+
+    return data_file("spaces", name)
 
 
 def default_space() -> SearchSpace:
