@@ -27,9 +27,9 @@ from matdoe.eis.spectrum import Spectrum
 __all__ = ["DRT", "DRTPeak", "distribution_of_relaxation_times"]
 
 #: Tikhonov weight on the second difference of γ, in units of the |Z|-weighted residual.
-REGULARIZATION = 0.05
-#: A peak counts when it is at least this fraction of the largest peak in the window.
-PEAK_FRACTION = 0.05
+REGULARIZATION = 0.2
+#: A peak counts when its prominence is at least this fraction of the tallest in the window.
+PEAK_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -99,22 +99,39 @@ def distribution_of_relaxation_times(
     tau = np.logspace(np.log10(shortest) - 1, np.log10(longest) + 1, n_tau)
     d_ln_tau = float(np.log(tau[1] / tau[0]))
     kernel = 1.0 / (1.0 + 1j * np.outer(omega, tau)) * d_ln_tau
-    # columns: R∞, 1/C (elastance, scaled by ω at the lowest frequency), γ_k
+    # The electrode: a capacitor and a CPE with the exponent of the low-frequency slope, so
+    # that a blocking spur is not mistaken for a chain of slow processes.
     omega_low = float(omega.min())
-    spur = omega_low / (1j * omega)
-    design = np.column_stack([np.ones_like(omega, dtype=complex), spur, kernel])
+    alpha = _spur_exponent(omega, -zs.imag)
+    columns = [np.ones_like(omega, dtype=complex), omega_low / (1j * omega)]
+    if alpha is not None:
+        columns.append((1j * omega / omega_low) ** (-alpha))
+    n_extra = len(columns)
+    design = np.column_stack([*columns, kernel])
     weight = 1.0 / np.abs(zs)
     a = np.vstack([(design.real.T * weight).T, (design.imag.T * weight).T])
     b = np.concatenate([zs.real * weight, zs.imag * weight])
-    second = np.zeros((n_tau - 2, n_tau + 2))
+    second = np.zeros((n_tau - 2, n_tau + n_extra))
     for k in range(n_tau - 2):
-        second[k, k + 2 : k + 5] = [1.0, -2.0, 1.0]
+        second[k, n_extra + k : n_extra + k + 3] = [1.0, -2.0, 1.0]
     a_full = np.vstack([a, regularization * second])
     b_full = np.concatenate([b, np.zeros(n_tau - 2)])
-    x, _ = nnls(a_full, b_full, maxiter=50 * (n_tau + 2))
-    gamma = x[2:] * scale
+    x, _ = nnls(a_full, b_full, maxiter=50 * (n_tau + n_extra))
+    gamma = x[n_extra:] * scale
     peaks = _peaks(tau, gamma, d_ln_tau, shortest, longest)
     return DRT(tau, gamma, float(x[0] * scale), peaks, (shortest, longest))
+
+
+def _spur_exponent(omega: NDArray[np.float64], neg_im: NDArray[np.float64]) -> float | None:
+    """The exponent of a capacitive spur from the slope of log(−Im Z) at the lowest frequencies."""
+    order = np.argsort(omega)
+    low = order[:5]
+    if np.any(neg_im[low] <= 0):
+        return None
+    slope = float(np.polyfit(np.log(omega[low]), np.log(neg_im[low]), 1)[0])
+    if not -1.05 <= slope <= -0.3:
+        return None
+    return min(-slope, 1.0)
 
 
 def _peaks(
@@ -124,22 +141,24 @@ def _peaks(
     shortest: float,
     longest: float,
 ) -> tuple[DRTPeak, ...]:
+    from scipy.signal import find_peaks
+
     inside = (tau >= shortest) & (tau <= longest)
     if not inside.any() or gamma[inside].max() <= 0:
         return ()
-    threshold = PEAK_FRACTION * float(gamma[inside].max())
+    # A process is a peak that stands out from its neighbours by a tenth of the tallest one:
+    # the ripples of a regularised CPE arc do not.
+    index, _ = find_peaks(gamma, prominence=PEAK_FRACTION * float(gamma[inside].max()))
     out = []
-    for k in range(1, tau.size - 1):
-        if not inside[k] or gamma[k] < threshold:
+    for k in index:
+        if not inside[k]:
             continue
-        if gamma[k] >= gamma[k - 1] and gamma[k] > gamma[k + 1]:
-            # the peak's area runs down to the minima on either side
-            lo = k
-            while lo > 0 and gamma[lo - 1] <= gamma[lo]:
-                lo -= 1
-            hi = k
-            while hi < tau.size - 1 and gamma[hi + 1] <= gamma[hi]:
-                hi += 1
-            area = float(np.sum(gamma[lo : hi + 1]) * d_ln_tau)
-            out.append(DRTPeak(float(tau[k]), float(1 / (2 * np.pi * tau[k])), area))
+        lo = k
+        while lo > 0 and gamma[lo - 1] <= gamma[lo]:
+            lo -= 1
+        hi = k
+        while hi < tau.size - 1 and gamma[hi + 1] <= gamma[hi]:
+            hi += 1
+        area = float(np.sum(gamma[lo : hi + 1]) * d_ln_tau)
+        out.append(DRTPeak(float(tau[k]), float(1 / (2 * np.pi * tau[k])), area))
     return tuple(out)

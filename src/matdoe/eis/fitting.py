@@ -76,6 +76,7 @@ EPSILON_0_F_CM = 8.8541878128e-14
 _MAX_RELATIVE_RMSE = 0.10
 _ALPHA_LOW = 0.3
 _R_FLOOR = 1e-7  # resistances in units of the median |Z|: below this a resistor has vanished
+_R_CEILING = 5.0  # ... and above this many times the largest |Z| it is not seen
 
 
 def geometric_capacitance_f(
@@ -257,15 +258,19 @@ class _Result:
     bic: float = math.inf
 
 
-def _bounds(circuit: Circuit) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _bounds(
+    circuit: Circuit, largest: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Bounds of the log-parameters; ``largest`` is the largest |Z| measured (scaled)."""
     low, high = [], []
     for name in circuit.parameter_names:
         if circuit.is_exponent(name):
             low.append(math.log(_ALPHA_LOW))
             high.append(0.0)
         elif element_kind(name.split("_")[0]) == "R":
+            # A resistance far above every |Z| measured does not show in the data.
             low.append(math.log(_R_FLOOR))
-            high.append(math.log(1e6))
+            high.append(math.log(_R_CEILING * largest))
         else:
             low.append(-np.inf)
             high.append(np.inf)
@@ -306,7 +311,7 @@ def _fit_circuit(
     circuit = parse(member.notation)
     residual = _residual_function(circuit, f, z)
     jacobian = _jacobian_function(circuit, f, z)
-    low, high = _bounds(circuit)
+    low, high = _bounds(circuit, float(np.max(np.abs(z))))
     def solve(x0: NDArray[np.float64], tolerance: float) -> Any:
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -550,6 +555,7 @@ def _finish(
     p = _scale_back(circuit, result.params, scale)
     factors = _scale_back(circuit, np.ones_like(result.params), scale)
     cov = cov_scaled * np.outer(factors, factors)
+    p, cov = _order_arcs(member, circuit, p, cov)
     by_name = dict(zip(names, p, strict=True))
     capacitances, electrolyte = _capacitances(member, by_name)
     terms = (["R0"] if "R0" in by_name else []) + electrolyte
@@ -608,6 +614,36 @@ def _finish(
     )
 
 
+def _order_arcs(
+    member: FamilyMember, circuit: Circuit, p: NDArray[np.float64], cov: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Number the arcs from high to low frequency (arcs in series may come out swapped)."""
+    if len(member.arcs) < 2:
+        return p, cov
+    names = list(circuit.parameter_names)
+    slots = []
+    for r_name, c_name in member.arcs:
+        if element_kind(c_name) == "CPE":
+            cols = [names.index(r_name), names.index(f"{c_name}_0"), names.index(f"{c_name}_1")]
+        else:
+            cols = [names.index(r_name), names.index(c_name)]
+        slots.append(cols)
+    if len({len(c) for c in slots}) != 1:
+        return p, cov  # arcs of different kinds: keep them as given
+
+    def tau(cols: list[int]) -> float:
+        r, q = p[cols[0]], p[cols[1]]
+        alpha = p[cols[2]] if len(cols) == 3 else 1.0
+        return float((r * q) ** (1 / alpha))
+
+    order = sorted(range(len(slots)), key=lambda i: tau(slots[i]))
+    permutation = list(range(len(names)))
+    for target, source in enumerate(order):
+        for a, b in zip(slots[target], slots[source], strict=True):
+            permutation[a] = b
+    return p[permutation], cov[np.ix_(permutation, permutation)]
+
+
 def _parse_guess(guess: Mapping[str, Any] | None) -> dict[str, float]:
     from matdoe import units
 
@@ -639,7 +675,7 @@ def fit_spectrum(
     initial_guess: Sequence[float] | None = None,
     guess: Mapping[str, Any] | None = None,
     resistance: str = "total",
-    inductor: bool = False,
+    inductor: bool | None = False,
     drt: Any = None,
 ) -> SpectrumFit:
     """Fit a circuit (or choose one from the pellet family) and return the resistance for sigma.
@@ -652,7 +688,9 @@ def fit_spectrum(
         guess: Start values of some parameters by name, e.g. ``{"R1": 2000}`` (R in ohm,
             or with a unit: ``"2kOhm"``); used by every circuit that has them.
         resistance: ``"total"`` (default) or ``"bulk"`` (see the module docstring).
-        inductor: Add a series inductor L0 (the spectrum keeps its inductive points).
+        inductor: Add a series inductor L0 for the leads (True: the spectrum kept its
+            inductive points), or try the circuits with and without it (None: inductive points
+            were trimmed, so the leads' inductance may still bend the next points).
         drt: The spectrum's :class:`~matdoe.eis.drt.DRT`, if already computed.
 
     Returns:
@@ -689,8 +727,11 @@ def fit_spectrum(
         members = list(FAMILY)
     else:
         members = [family_member(text)]
-    if inductor:
-        members = [m if m.notation.startswith("L0-") else m.with_inductor() for m in members]
+    with_l = [m if m.notation.startswith("L0-") else m.with_inductor() for m in members]
+    if inductor is None:
+        members = members + [m for m in with_l if m not in members]
+    elif inductor:
+        members = with_l
     guesses = _parse_guess(guess)
     for key in guesses:
         if not any(key in parse(m.notation).parameter_names for m in members):
