@@ -786,9 +786,45 @@ def fit_spectrum(
     assert chosen.fit is not None
     if len(good) > 1 and text == "auto":
         second = good[1]
-        return _replace(chosen.fit, runner_up=f"{second.member.name} {second.circuit.notation}",
-                        delta_bic=second.bic - chosen.bic)
+        return _replace(
+            _with_model_uncertainty(chosen.fit, good, f.size),
+            runner_up=f"{second.member.name} {second.circuit.notation}",
+            delta_bic=second.bic - chosen.bic,
+        )
     return chosen.fit
+
+
+def _with_model_uncertainty(fit: SpectrumFit, good: list[_Result], n_points: int) -> SpectrumFit:
+    """Widen the interval by the spread of R among circuits the data do not rule out.
+
+    Each circuit gets the weight exp(−ΔBIC/2) (its approximate posterior probability); the
+    variance adds Σ w_i (R_i − R)² to the chosen circuit's own, so that when two circuits
+    describe the spectrum about equally well and disagree on R, the interval says so.
+    """
+    from scipy import stats
+
+    best = good[0].bic
+    spread = 0.0
+    total = 0.0
+    for result in good:
+        assert result.fit is not None
+        weight = math.exp(-(result.bic - best) / 2)
+        total += weight
+        spread += weight * (result.fit.resistance_ohm - fit.resistance_ohm) ** 2
+    extra = spread / total
+    if extra <= 0:
+        return fit
+    std = math.sqrt(fit.resistance_std_ohm**2 + extra)
+    low, high = fit.resistance_ci95_ohm
+    t = (high - fit.resistance_ohm) / fit.resistance_std_ohm if fit.resistance_std_ohm else float(
+        stats.norm.ppf(0.975)
+    )
+    half = t * std
+    return _replace(
+        fit,
+        resistance_std_ohm=std,
+        resistance_ci95_ohm=(fit.resistance_ohm - half, fit.resistance_ohm + half),
+    )
 
 
 def _scaled_drt(drt: Any, scale: float) -> Any:
