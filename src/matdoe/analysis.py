@@ -106,7 +106,11 @@ def expand_spectrum_files(items: Sequence[Path | str]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             found = sorted(
-                (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SPECTRUM_SUFFIXES),
+                (
+                    p
+                    for p in path.iterdir()
+                    if p.is_file() and p.suffix.lower() in SPECTRUM_SUFFIXES
+                ),
                 key=lambda p: _natural(p.name),
             )
             if not found:
@@ -143,9 +147,7 @@ def _natural(name: str) -> tuple[Any, ...]:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def _temperature_of(
-    path: Path, spectrum: Spectrum, fixed_k: float | None, force: bool
-) -> float:
+def _temperature_of(path: Path, spectrum: Spectrum, fixed_k: float | None, force: bool) -> float:
     from matdoe.eis import temperature_from_filename
     from matdoe.plausibility import enforce, problems
 
@@ -232,8 +234,9 @@ def fit_spectra(
             out.append(FittedSpectrum(path, spectrum, temperature_k, options, error=str(exc)))
         else:
             out.append(
-                FittedSpectrum(path, spectrum, temperature_k, options, cleaned, fit, kk, kk_note,
-                               drt)
+                FittedSpectrum(
+                    path, spectrum, temperature_k, options, cleaned, fit, kk, kk_note, drt
+                )
             )
         if progress is not None:
             progress(path)
@@ -409,7 +412,9 @@ def store_spectra(
     return result
 
 
-def plot_paths(target: Path, fitted: Sequence[FittedSpectrum], *, bode: bool, drt: bool) -> dict[str, Path]:
+def plot_paths(
+    target: Path, fitted: Sequence[FittedSpectrum], *, bode: bool, drt: bool
+) -> dict[str, Path]:
     """Where each figure goes: a ``.png`` path (one file, or an overview plus one per file
     beside it), else a folder with ``<file>_nyquist.png`` (``_bode``, ``_drt``) per file."""
     out: dict[str, Path] = {}
@@ -452,8 +457,10 @@ def write_spectrum_plots(
         reason = item.error
         title = f"{item.path.name}, {item.temperature_k - 273.15:.1f} °C"
         figures.append(
-            (paths[f"{stem}:nyquist"],
-             plot_spectrum_fit(item.spectrum, item.fit, reason=reason, title=title))
+            (
+                paths[f"{stem}:nyquist"],
+                plot_spectrum_fit(item.spectrum, item.fit, reason=reason, title=title),
+            )
         )
         if bode:
             figures.append((paths[f"{stem}:bode"], plot_bode(item.spectrum, item.fit, title=title)))
@@ -461,8 +468,10 @@ def write_spectrum_plots(
             figures.append((paths[f"{stem}:drt"], plot_drt(item.drt, title=title)))
     if ":overview" in paths:
         figures.append(
-            (paths[":overview"],
-             plot_nyquist_many([(f.spectrum, f.fit, f.temperature_k) for f in fitted]))
+            (
+                paths[":overview"],
+                plot_nyquist_many([(f.spectrum, f.fit, f.temperature_k) for f in fitted]),
+            )
         )
     written = []
     for path, figure in figures:
@@ -510,20 +519,31 @@ def refit_measurement(
     spectrum = read_spectrum_bytes(raw.name, raw.content, fmt=options.fmt)
     cleaned, kk, kk_note, drt, fit = analyse_spectrum(spectrum, options)
     item = FittedSpectrum(
-        Path(raw.name), spectrum, float(measurement.temperature_k or 0.0), options,
-        cleaned, fit, kk, kk_note, drt,
+        Path(raw.name),
+        spectrum,
+        float(measurement.temperature_k or 0.0),
+        options,
+        cleaned,
+        fit,
+        kk,
+        kk_note,
+        drt,
     )
     before_r = measurement.resistance_ohm
     before_circuit = (measurement.details or {}).get("circuit")
-    if before_r is not None and math.isclose(before_r, fit.resistance_ohm, rel_tol=1e-12) and (
-        before_circuit == fit.circuit
+    if (
+        before_r is not None
+        and math.isclose(before_r, fit.resistance_ohm, rel_tol=1e-12)
+        and (before_circuit == fit.circuit)
     ):
         raise FitError(
             f"measurement {measurement_id}: the refit gives the same circuit and R "
             f"({fit.circuit}, {fit.resistance_ohm:.4g} ohm); nothing changed"
         )
     details = {**(measurement.details or {}), **_details(item)}
-    for key in [k for k in details if k.startswith("r") and k.endswith("_ohm") and k[1:-4].isdigit()]:
+    for key in [
+        k for k in details if k.startswith("r") and k.endswith("_ohm") and k[1:-4].isdigit()
+    ]:
         if key[:-4].upper() not in fit.resistances_ohm:
             details.pop(key)  # resistors of the old circuit that the new one does not have
     why = note or f"refit with {fit.describe()}"

@@ -265,8 +265,16 @@ def _label_decades(ax: Axes, spectrum: Spectrum) -> None:
     f = spectrum.frequency_hz
     if f.size == 0:
         return
-    names = {0: "1 Hz", 1: "10 Hz", 2: "100 Hz", 3: "1 kHz", 4: "10 kHz", 5: "100 kHz",
-             6: "1 MHz", 7: "10 MHz"}
+    names = {
+        0: "1 Hz",
+        1: "10 Hz",
+        2: "100 Hz",
+        3: "1 kHz",
+        4: "10 kHz",
+        5: "100 kHz",
+        6: "1 MHz",
+        7: "10 MHz",
+    }
     log_f = np.log10(f)
     for decade in range(math.ceil(log_f.min() - 0.05), math.floor(log_f.max() + 0.05) + 1):
         i = int(np.argmin(np.abs(log_f - decade)))
@@ -275,8 +283,9 @@ def _label_decades(ax: Axes, spectrum: Spectrum) -> None:
         label = names.get(decade, f"1e{decade} Hz")
         x, y = float(spectrum.z_real_ohm[i]), float(-spectrum.z_imag_ohm[i])
         ax.plot([x], [y], marker="o", ms=5, mfc="C1", mec="C1", ls="none", zorder=3)
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 5), fontsize=7,
-                    color="0.25")
+        ax.annotate(
+            label, (x, y), textcoords="offset points", xytext=(4, 5), fontsize=7, color="0.25"
+        )
 
 
 def _fit_line(spectrum: Spectrum, fit: SpectrumFit) -> NDArray[np.complex128]:
@@ -388,10 +397,23 @@ def plot_spectrum_fit(
         z = spectrum.impedance_ohm
         z_fit = fit.impedance_at(spectrum.frequency_hz)
         weight = np.abs(z)
-        bottom.semilogx(spectrum.frequency_hz, 100 * (z_fit.real - z.real) / weight, "o", ms=3,
-                        color=OKABE_ITO[0], label="Re")
-        bottom.semilogx(spectrum.frequency_hz, 100 * (z_fit.imag - z.imag) / weight, "s", ms=3,
-                        mfc="none", color=OKABE_ITO[1], label="Im")
+        bottom.semilogx(
+            spectrum.frequency_hz,
+            100 * (z_fit.real - z.real) / weight,
+            "o",
+            ms=3,
+            color=OKABE_ITO[0],
+            label="Re",
+        )
+        bottom.semilogx(
+            spectrum.frequency_hz,
+            100 * (z_fit.imag - z.imag) / weight,
+            "s",
+            ms=3,
+            mfc="none",
+            color=OKABE_ITO[1],
+            label="Im",
+        )
         bottom.axhline(0.0, color="0.5", lw=0.8)
         bottom.set_xlabel("frequency (Hz)")
         bottom.set_ylabel("residual (% of |Z|)")
@@ -439,8 +461,13 @@ def plot_drt(drt: DRT, *, title: str | None = None) -> Figure:
         ax.axvline(peak.frequency_hz, color="C3", lw=0.8, ls=":")
         ax.annotate(
             f"{peak.frequency_hz:.3g} Hz\nR ≈ {peak.resistance_ohm:.3g} Ω",
-            (peak.frequency_hz, float(np.interp(np.log(peak.tau_s), np.log(drt.tau_s), drt.gamma_ohm))),
-            textcoords="offset points", xytext=(4, 4), fontsize=7,
+            (
+                peak.frequency_hz,
+                float(np.interp(np.log(peak.tau_s), np.log(drt.tau_s), drt.gamma_ohm)),
+            ),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=7,
         )
     ax.invert_xaxis()  # high frequency on the left, as in the Nyquist plot's direction
     ax.set_xlabel("frequency 1/(2πτ) (Hz)")

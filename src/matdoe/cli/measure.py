@@ -263,7 +263,9 @@ def _options(
     from matdoe.eis import FORMATS, RESISTANCE_KINDS, family_member
 
     if fmt.lower() != "auto" and fmt.lower() not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r}; use auto or one of {', '.join(FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(
+            f"{fmt!r}; use auto or one of {', '.join(FORMATS)}", param_hint="--format"
+        )
     if resistance not in RESISTANCE_KINDS:
         raise typer.BadParameter(f"{resistance!r}; use total or bulk", param_hint="--resistance")
     if circuit != "auto":
@@ -345,8 +347,11 @@ def eis(
         )
     if plot is not None:
         written = write_spectrum_plots(plot, fitted, bode=bode, drt=drt)
-        info(f"saved {len(written)} plot{'s' if len(written) != 1 else ''} ({written[0]}"
-             + (", ..." if len(written) > 1 else "") + ")")
+        info(
+            f"saved {len(written)} plot{'s' if len(written) != 1 else ''} ({written[0]}"
+            + (", ..." if len(written) > 1 else "")
+            + ")"
+        )
     message = failure_message(fitted)
     if message is not None:
         raise FitError(message)
@@ -396,9 +401,7 @@ def refit(
 
     options = _options(fmt, circuit, guess, resistance, keep_inductive, fmin, fmax)
     with transaction(ctx) as session:
-        item, lines = refit_measurement(
-            session, measurement_id, options, force=force, note=reason
-        )
+        item, lines = refit_measurement(session, measurement_id, options, force=force, note=reason)
         if plot is not None:
             write_spectrum_plots(plot, [item])
     for line in lines:

@@ -84,7 +84,9 @@ class _Node:
 
 
 def _split_top(text: str, separator: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
     for char in text:
         if char == "(":
             depth += 1
@@ -311,7 +313,10 @@ def _with_and_without_r0() -> tuple[FamilyMember, ...]:
     # The intercept circuit has no arc, so it has no variant without R0.
     out = [
         FamilyMember(
-            "spur", "R0-CPE1", "series R and electrode spur (the arc lies above the window)", (),
+            "spur",
+            "R0-CPE1",
+            "series R and electrode spur (the arc lies above the window)",
+            (),
             "CPE1",
         )
     ]

@@ -87,7 +87,9 @@ def clean_spectrum(
     if fmax_hz is not None:
         window &= f <= fmax_hz * (1 + 1e-9)
     cropped = int(np.sum(~window))
-    kept = ordered.select(window, f"cropped {cropped} points outside the window" if cropped else None)
+    kept = ordered.select(
+        window, f"cropped {cropped} points outside the window" if cropped else None
+    )
     trimmed = 0
     if not keep_inductive:
         inductive = kept.z_imag_ohm > 0
@@ -109,7 +111,7 @@ def clean_spectrum(
         raise InvalidRecordError(
             f"{name}: only {len(kept)} points left after removing {' and '.join(why)}; need "
             f"{MIN_POINTS}; widen --fmin/--fmax"
-            + ("" if keep_inductive else " or fit the inductance with --keep-inductive")
+            + (" or fit the inductance with --keep-inductive" if trimmed else "")
         )
     return Cleaned(kept, trimmed, cropped, keep_inductive)
 

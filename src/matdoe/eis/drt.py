@@ -69,9 +69,7 @@ class DRT:
         """One line: ``DRT: 2 processes, at 1.2e+05 Hz (R ≈ 12 ohm) and 310 Hz (R ≈ 80 ohm)``."""
         if not self.peaks:
             return "DRT: no process inside the frequency window"
-        parts = [
-            f"{p.frequency_hz:.3g} Hz (R ≈ {p.resistance_ohm:.3g} ohm)" for p in self.peaks
-        ]
+        parts = [f"{p.frequency_hz:.3g} Hz (R ≈ {p.resistance_ohm:.3g} ohm)" for p in self.peaks]
         noun = "process" if len(parts) == 1 else "processes"
         return f"DRT: {len(parts)} {noun}, at " + ", ".join(parts)
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,6 +75,7 @@ EPSILON_0_F_CM = 8.8541878128e-14
 # A fit whose rms relative misfit exceeds this does not describe the spectrum.
 _MAX_RELATIVE_RMSE = 0.10
 _ALPHA_LOW = 0.3
+_RULED_OUT_DELTA_BIC = 6.0
 _R_FLOOR = 1e-7  # resistances in units of the median |Z|: below this a resistor has vanished
 _R_CEILING = 5.0  # ... and above this many times the largest |Z| it is not seen
 
@@ -128,7 +129,9 @@ class Capacitance:
 
     def describe(self) -> str:
         """``arc 1 (CPE1): C = 23.4 pF, bulk (~pF)``."""
-        return f"{self.role} ({self.element}): C = {_format_farad(self.capacitance_f)}, {self.reading}"
+        return (
+            f"{self.role} ({self.element}): C = {_format_farad(self.capacitance_f)}, {self.reading}"
+        )
 
 
 @dataclass(frozen=True)
@@ -195,8 +198,12 @@ class SpectrumFit:
             "runner_up": self.runner_up,
             "delta_bic": self.delta_bic,
             "capacitances": [
-                {"element": c.element, "role": c.role, "capacitance_f": c.capacitance_f,
-                 "reading": c.reading}
+                {
+                    "element": c.element,
+                    "role": c.role,
+                    "capacitance_f": c.capacitance_f,
+                    "reading": c.reading,
+                }
                 for c in self.capacitances
             ],
             "warnings": list(self.warnings),
@@ -209,8 +216,10 @@ class SpectrumFit:
             circuit=str(d["circuit"]),
             resistance_ohm=float(d["resistance_ohm"]),
             resistance_std_ohm=float(d["resistance_std_ohm"]),
-            resistance_ci95_ohm=(float(d["resistance_ci95_ohm"][0]),
-                                 float(d["resistance_ci95_ohm"][1])),
+            resistance_ci95_ohm=(
+                float(d["resistance_ci95_ohm"][0]),
+                float(d["resistance_ci95_ohm"][1]),
+            ),
             parameters={str(k): float(v) for k, v in d["parameters"].items()},
             parameter_std={str(k): float(v) for k, v in d.get("parameter_std", {}).items()},
             relative_rmse=float(d.get("relative_rmse", math.nan)),
@@ -231,7 +240,9 @@ class SpectrumFit:
     def impedance_at(self, frequency_hz: ArrayLike) -> NDArray[np.complex128]:
         """Fitted complex impedance (ohm) at ``frequency_hz`` (Hz), e.g. for plots."""
         circuit = parse(self.circuit)
-        return circuit.impedance(frequency_hz, [self.parameters[n] for n in circuit.parameter_names])
+        return circuit.impedance(
+            frequency_hz, [self.parameters[n] for n in circuit.parameter_names]
+        )
 
     def describe(self) -> str:
         """``arc-spur R0-p(R1,CPE1)-CPE2`` and, for an automatic choice, the runner-up."""
@@ -258,9 +269,7 @@ class _Result:
     bic: float = math.inf
 
 
-def _bounds(
-    circuit: Circuit, largest: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _bounds(circuit: Circuit, largest: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Bounds of the log-parameters; ``largest`` is the largest |Z| measured (scaled)."""
     low, high = [], []
     for name in circuit.parameter_names:
@@ -312,13 +321,21 @@ def _fit_circuit(
     residual = _residual_function(circuit, f, z)
     jacobian = _jacobian_function(circuit, f, z)
     low, high = _bounds(circuit, float(np.max(np.abs(z))))
+
     def solve(x0: NDArray[np.float64], tolerance: float) -> Any:
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = least_squares(
-                    residual, x0, jac=jacobian, bounds=(low, high), method="trf",
-                    xtol=tolerance, ftol=tolerance, gtol=tolerance, max_nfev=50 * x0.size,
+                    residual,
+                    x0,
+                    jac=jacobian,
+                    bounds=(low, high),
+                    method="trf",
+                    xtol=tolerance,
+                    ftol=tolerance,
+                    gtol=tolerance,
+                    max_nfev=50 * x0.size,
                 )
         except (ValueError, np.linalg.LinAlgError):
             return None
@@ -427,9 +444,11 @@ def _arc_sets(features: _Features, n_arcs: int) -> list[list[tuple[float, float]
         if len(peaks) >= 2:
             two = sorted(sorted(peaks, key=lambda a: -a[0])[:2], key=lambda a: a[1])
             out.append(two)
-        r, tau = max(peaks, key=lambda a: a[0])
+        _r, tau = max(peaks, key=lambda a: a[0])
         for ratio in (10.0, 100.0):
-            out.append([(0.5 * total, tau / math.sqrt(ratio)), (0.5 * total, tau * math.sqrt(ratio))])
+            out.append(
+                [(0.5 * total, tau / math.sqrt(ratio)), (0.5 * total, tau * math.sqrt(ratio))]
+            )
     return out
 
 
@@ -561,14 +580,13 @@ def _finish(
     terms = (["R0"] if "R0" in by_name else []) + electrolyte
     if resistance == "bulk":
         bulk_arcs = [
-            r for (r, _c), cap in zip(member.arcs, capacitances, strict=False)
+            r
+            for (r, _c), cap in zip(member.arcs, capacitances, strict=False)
             if cap.capacitance_f < BULK_MAX_F
         ]
         terms = (["R0"] if "R0" in by_name else []) + bulk_arcs
         if not terms:
-            result.problem = (
-                "no bulk process: no series R0 and no arc with a bulk (pF) capacitance"
-            )
+            result.problem = "no bulk process: no series R0 and no arc with a bulk (pF) capacitance"
             return
     pick = np.array([n in terms for n in names], dtype=float)
     value = float(pick @ p)
@@ -577,9 +595,7 @@ def _finish(
     dof = result.n_residuals - int(np.sum(~result.active))
     half = float(stats.t.ppf(0.975, max(dof, 1))) * std
     if not math.isfinite(half) or half >= value:
-        result.problem = (
-            f"R = {value:.4g} ohm is undetermined (95 % interval ± {half:.3g} ohm)"
-        )
+        result.problem = f"R = {value:.4g} ohm is undetermined (95 % interval ± {half:.3g} ohm)"
         return
     warn = []
     for cap in capacitances:
@@ -723,10 +739,7 @@ def fit_spectrum(
             "a plain resistor or a short circuit, check the cell contacts"
         )
     text = circuit.replace(" ", "")
-    if text == "auto":
-        members = list(FAMILY)
-    else:
-        members = [family_member(text)]
+    members = list(FAMILY) if text == "auto" else [family_member(text)]
     with_l = [m if m.notation.startswith("L0-") else m.with_inductor() for m in members]
     if inductor is None:
         members = members + [m for m in with_l if m not in members]
@@ -766,10 +779,15 @@ def fit_spectrum(
             starts = [np.asarray(values) / unit_factors]
         else:
             scaled_guess = {}
-            factors = dict(zip(parse(member.notation).parameter_names,
-                               _scale_back(parse(member.notation),
-                                           np.ones(parse(member.notation).n_parameters), scale),
-                               strict=True))
+            factors = dict(
+                zip(
+                    parse(member.notation).parameter_names,
+                    _scale_back(
+                        parse(member.notation), np.ones(parse(member.notation).n_parameters), scale
+                    ),
+                    strict=True,
+                )
+            )
             for key, value in guesses.items():
                 if key in factors:
                     scaled_guess[key] = value / factors[key]
@@ -779,6 +797,15 @@ def fit_spectrum(
             continue
         _finish(result, f, z, scale, resistance)
         results.append(result)
+    if len(members) == 1 and results and "R0 went to zero" in (results[0].problem or ""):
+        # R0 -> 0 is a result: the arc starts at the origin; fit the circuit without R0.
+        origin = [m for m in FAMILY if m.name == f"{members[0].name.removesuffix('+L')}-origin"]
+        if origin:
+            member = origin[0].with_inductor() if members[0].name.endswith("+L") else origin[0]
+            result = _fit_circuit(member, f, z, _starts(member, features, {}))
+            if result is not None:
+                _finish(result, f, z, scale, resistance)
+                results.append(result)
     good = sorted((r for r in results if r.fit is not None), key=lambda r: r.bic)
     if not good:
         raise FitError(_failure(name, text, results, resistance))
@@ -797,9 +824,11 @@ def fit_spectrum(
 def _with_model_uncertainty(fit: SpectrumFit, good: list[_Result], n_points: int) -> SpectrumFit:
     """Widen the interval by the spread of R among circuits the data do not rule out.
 
-    Each circuit gets the weight exp(−ΔBIC/2) (its approximate posterior probability); the
-    variance adds Σ w_i (R_i − R)² to the chosen circuit's own, so that when two circuits
-    describe the spectrum about equally well and disagree on R, the interval says so.
+    Each circuit within ΔBIC < 6 of the best (beyond that the evidence against it is strong,
+    Kass & Raftery, J. Am. Stat. Assoc. 90 (1995) 773) gets the weight exp(−ΔBIC/2), its
+    approximate posterior probability; the variance adds Σ w_i (R_i − R)² to the chosen
+    circuit's own, so that when two circuits describe the spectrum about equally well and
+    disagree on R, the interval says so.
     """
     from scipy import stats
 
@@ -808,6 +837,8 @@ def _with_model_uncertainty(fit: SpectrumFit, good: list[_Result], n_points: int
     total = 0.0
     for result in good:
         assert result.fit is not None
+        if result.bic - best >= _RULED_OUT_DELTA_BIC:
+            continue
         weight = math.exp(-(result.bic - best) / 2)
         total += weight
         spread += weight * (result.fit.resistance_ohm - fit.resistance_ohm) ** 2
@@ -815,9 +846,11 @@ def _with_model_uncertainty(fit: SpectrumFit, good: list[_Result], n_points: int
     if extra <= 0:
         return fit
     std = math.sqrt(fit.resistance_std_ohm**2 + extra)
-    low, high = fit.resistance_ci95_ohm
-    t = (high - fit.resistance_ohm) / fit.resistance_std_ohm if fit.resistance_std_ohm else float(
-        stats.norm.ppf(0.975)
+    _low, high = fit.resistance_ci95_ohm
+    t = (
+        (high - fit.resistance_ohm) / fit.resistance_std_ohm
+        if fit.resistance_std_ohm
+        else float(stats.norm.ppf(0.975))
     )
     half = t * std
     return _replace(

@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -231,12 +231,18 @@ def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.c
             )
         f, re_z, im_z = data[:, 0], data[:, 1], data[:, 2]
         description = "no header: columns 1-3 read as frequency/Hz, Re Z/ohm, Im Z/ohm"
-    return f, re_z + 1j * im_z, description
-
-
+    return f, _complex(re_z, im_z), description
 
 
 # --- instrument text formats -----------------------------------------------------------------
+
+
+def _complex(re_z: NDArray[np.float64], im_z: NDArray[np.float64]) -> NDArray[np.complex128]:
+    """Re + j Im without arithmetic (1j * inf would warn and give NaN in the real part)."""
+    z = np.empty(np.shape(re_z), dtype=np.complex128)
+    z.real = re_z
+    z.imag = im_z
+    return z
 
 
 def _to_float(cell: str) -> float:
@@ -253,7 +259,7 @@ def _table(
     fmt: str,
     header: list[str],
     rows: list[list[str]],
-    wanted: dict[str, tuple[str, ...]],
+    wanted: Mapping[str, tuple[str, ...]],
 ) -> dict[str, NDArray[np.float64]]:
     """Pick columns by name from split rows; a row that is not all numbers becomes NaN."""
     normal = [h.strip().strip('"').strip().lower().replace(" ", "") for h in header]
@@ -306,7 +312,7 @@ def _read_biologic_text(name: str, text: str) -> Arrays:
     wanted = {"f": ("freq/Hz",), "re": ("Re(Z)/Ohm",), "neg_im": ("-Im(Z)/Ohm",)}
     columns = _table(name, "biologic", header, rows, wanted)
     _one_cycle(name, header, rows)
-    z = columns["re"] - 1j * columns["neg_im"]
+    z = _complex(columns["re"], -columns["neg_im"])
     return columns["f"], z, "freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm (EC-Lab stores -Im Z)"
 
 
@@ -349,8 +355,7 @@ def _read_biologic_binary(name: str, raw: bytes) -> Arrays:
     missing = [c for c in ("freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm") if c not in names]
     if missing:
         raise InvalidRecordError(
-            f"{name}: the .mpr file has no {missing[0]} column; is it an impedance (PEIS/GEIS) "
-            "run?"
+            f"{name}: the .mpr file has no {missing[0]} column; is it an impedance (PEIS/GEIS) run?"
         )
     if "cycle number" in names and len(set(np.asarray(data["cycle number"]).tolist())) > 1:
         cycles = np.asarray(data["cycle number"])
@@ -359,7 +364,7 @@ def _read_biologic_binary(name: str, raw: bytes) -> Arrays:
             f"{cycles.min():g}–{cycles.max():g}); export one cycle per file in EC-Lab"
         )
     f = np.asarray(data["freq/Hz"], dtype=float)
-    z = np.asarray(data["Re(Z)/Ohm"], dtype=float) - 1j * np.asarray(data["-Im(Z)/Ohm"], float)
+    z = _complex(np.asarray(data["Re(Z)/Ohm"], float), -np.asarray(data["-Im(Z)/Ohm"], float))
     return f, z, "binary .mpr read with galvani: freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm"
 
 
@@ -380,7 +385,7 @@ def _read_gamry(name: str, text: str) -> Arrays:
     columns = _table(
         name, "gamry", header, rows, {"f": ("Freq",), "re": ("Zreal",), "im": ("Zimag",)}
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Freq, Zreal, Zimag (ZCURVE table)"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq, Zreal, Zimag (ZCURVE table)"
 
 
 def _split_cells(line: str) -> list[str]:
@@ -413,7 +418,7 @@ def _read_zplot(name: str, text: str) -> Arrays:
     columns = _table(
         name, "zplot", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Freq(Hz), Z'(a), Z''(b)"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq(Hz), Z'(a), Z''(b)"
 
 
 def _read_autolab(name: str, text: str) -> Arrays:
@@ -431,7 +436,7 @@ def _read_autolab(name: str, text: str) -> Arrays:
     columns = _table(
         name, "autolab", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Freq (Hz), Z'(a), Z''(b)"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq (Hz), Z'(a), Z''(b)"
 
 
 def _read_chinstruments(name: str, text: str) -> Arrays:
@@ -448,7 +453,7 @@ def _read_chinstruments(name: str, text: str) -> Arrays:
         rows,
         {"f": ("Freq/Hz",), "re": ("Z'/ohm",), "im": ('Z"/ohm', "Z''/ohm")},
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Freq/Hz, Z'/ohm, Z\"/ohm"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq/Hz, Z'/ohm, Z\"/ohm"
 
 
 def _read_parstat(name: str, text: str) -> Arrays:
@@ -462,7 +467,7 @@ def _read_parstat(name: str, text: str) -> Arrays:
         rows,
         {"f": ("Frequency (Hz)",), "re": ("Zre (ohms)",), "im": ("Zim (ohms)",)},
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Frequency (Hz), Zre, Zim (ohms)"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency (Hz), Zre, Zim (ohms)"
 
 
 def _read_versastudio(name: str, text: str) -> Arrays:
@@ -502,7 +507,7 @@ def _read_versastudio(name: str, text: str) -> Arrays:
         rows,
         {"f": ("Frequency(Hz)",), "re": ("Z Real",), "im": ("Z Imag",)},
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Frequency(Hz), Z Real, Z Imag"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency(Hz), Z Real, Z Imag"
 
 
 def _read_powersuite(name: str, text: str) -> Arrays:
@@ -512,7 +517,7 @@ def _read_powersuite(name: str, text: str) -> Arrays:
     columns = _table(
         name, "powersuite", header, rows, {"f": ("Frequency",), "re": ("Zre",), "im": ("Zimg",)}
     )
-    return columns["f"], columns["re"] + 1j * columns["im"], "Frequency, Zre, Zimg"
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency, Zre, Zimg"
 
 
 _TEXT_READERS: dict[str, Callable[[str, str], Arrays]] = {
@@ -580,9 +585,7 @@ def _normal_format(fmt: str | None) -> str:
     key = fmt.lower().lstrip(".")
     key = _ALIASES.get(key, key)
     if key != "auto" and key not in FORMATS:
-        raise InvalidRecordError(
-            f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}"
-        )
+        raise InvalidRecordError(f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}")
     return key
 
 

@@ -239,9 +239,7 @@ def simulate(
         rng = np.random.default_rng(random_state)
         scale = noise_rel * np.abs(z)
         z = z + scale * rng.normal(size=f.size) + 1j * scale * rng.normal(size=f.size)
-    truth = ", ".join(
-        f"{n}={v:.4g}" for n, v in zip(circuit.parameter_names, values, strict=True)
-    )
+    truth = ", ".join(f"{n}={v:.4g}" for n, v in zip(circuit.parameter_names, values, strict=True))
     return Spectrum(
         f,
         z.real,
