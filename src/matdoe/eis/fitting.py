@@ -666,7 +666,13 @@ def _parse_guess(guess: Mapping[str, Any] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, raw in (guess or {}).items():
         name = key.strip()
-        kind = element_kind(name.split("_")[0])
+        try:
+            kind = element_kind(name.split("_")[0])
+        except InvalidRecordError:
+            raise InvalidRecordError(
+                f"--guess {name}: not a parameter; name one as in the circuit, e.g. R1=2000, "
+                "CPE1_0=1e-8, CPE1_1=0.9"
+            ) from None
         if kind == "R":
             value = units.parse(raw, "resistance", name=f"--guess {name}", bare_unit="ohm")
         else:
