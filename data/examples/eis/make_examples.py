@@ -244,13 +244,23 @@ def write_parstat(path: Path, spectrum: Spectrum, temperature_c: float) -> None:
 
 
 def write_versastudio(path: Path, spectrum: Spectrum, temperature_c: float) -> None:
-    """VersaStudio .par: XML-like sections; the data in <Segment1> after its Definition line
-    naming the comma-separated columns (Frequency(Hz), Z Real, Z Imag among them)."""
+    """VersaStudio .par: XML-like sections (the common settings in <Action0>, the experiment in
+    <Action1>); the data in <Segment1> after its Definition line naming the comma-separated
+    columns (Frequency(Hz), Z Real, Z Imag among them)."""
     lines = [
         "<Application>",
         "Name=VersaStudio",
         "Version=2.60.3",
         "</Application>",
+        "<Action0>",
+        "Working Electrode Area (cm2)=0.785",
+        "Segments=0",
+        "Name=Common",
+        "</Action0>",
+        "<Instrument>",
+        "Type=VersaSTAT4",
+        "Options=FRA, EIS",
+        "</Instrument>",
         "<Action1>",
         "Name=Potentiostatic EIS",
         "Start Frequency (Hz)=1000000",
