@@ -146,14 +146,14 @@ class Outcome:
 
 
 def evaluate(case: Case) -> Outcome:
-    """Clean (trim inductive points) and fit one case with every default."""
+    """Clean (trim inductive points) and fit one case with every default of ``measure eis``."""
     from matdoe.eis import clean_spectrum, fit_spectrum
     from matdoe.errors import MatdoeError
 
     started = time.perf_counter()
     try:
         cleaned = clean_spectrum(spectrum_of(case))
-        fit = fit_spectrum(cleaned.spectrum, inductor=None if cleaned.trimmed_inductive else False)
+        fit = fit_spectrum(cleaned.spectrum, inductor=None)
     except MatdoeError as exc:
         return Outcome(case, str(exc), seconds=time.perf_counter() - started)
     low, high = fit.resistance_ci95_ohm

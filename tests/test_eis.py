@@ -668,3 +668,53 @@ def test_spectrum_dict_round_trip_is_exact(rows):
 def test_a_file_name_below_absolute_zero_is_one_clear_line():
     with pytest.raises(InvalidRecordError, match="absolute zero"):
         temperature_from_filename("S1_-300C.csv")
+
+
+# --- plots of one spectrum ---------------------------------------------------------------------
+
+
+def test_spectrum_plot_has_decades_fit_over_the_full_range_and_residuals(tmp_path):
+    from matdoe.plots import plot_spectrum_fit
+
+    spectrum = synthetic_spectrum(100.0, random_state=0)
+    fit = fit_spectrum(clean_spectrum(spectrum, fmin_hz=10.0).spectrum)
+    figure = plot_spectrum_fit(spectrum, fit, title="S1, 30 °C")
+    nyquist, residuals = figure.axes
+    texts = {t.get_text() for t in nyquist.texts}
+    assert {"1 Hz", "10 Hz", "100 Hz", "1 kHz", "10 kHz", "100 kHz", "1 MHz"} <= texts
+    line = next(ln for ln in nyquist.get_lines() if ln.get_label().startswith("fit "))
+    # drawn from 1 MHz to 1 Hz although the fit only saw 10 Hz and up
+    z_low = fit.impedance_at([1.0])[0]
+    assert line.get_xdata()[0] == pytest.approx(z_low.real, rel=1e-9)
+    assert residuals.get_ylabel() == "residual (% of |Z|)"
+    assert len(residuals.get_lines()[0].get_xdata()) == len(spectrum)
+    figure.savefig(tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+def test_failed_fit_plot_shows_the_data_and_the_reason():
+    from matdoe.plots import plot_spectrum_fit
+
+    spectrum = synthetic_spectrum(100.0, random_state=0)
+    figure = plot_spectrum_fit(spectrum, None, reason="s.csv: no circuit describes it")
+    (ax,) = figure.axes
+    assert any(t.get_text().startswith("NO FIT: s.csv") for t in ax.texts)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), -spectrum.z_imag_ohm)
+
+
+def test_bode_and_drt_plots(tmp_path):
+    from matdoe.plots import plot_bode, plot_drt
+
+    spectrum, _ = two_arc_spectrum(0)
+    fit = fit_spectrum(spectrum)
+    bode = plot_bode(spectrum, fit)
+    magnitude, phase = bode.axes
+    assert magnitude.get_yscale() == "log" and magnitude.get_ylabel() == "|Z| (Ω)"
+    assert phase.get_ylabel() == "−phase (°)"
+    drt = distribution_of_relaxation_times(spectrum)
+    figure = plot_drt(drt)
+    (ax,) = figure.axes
+    assert ax.get_xscale() == "log" and ax.xaxis_inverted()
+    assert sum("Hz" in t.get_text() for t in ax.texts) == len(drt.peaks)
+    figure.savefig(tmp_path / "drt.png")
+    assert (tmp_path / "drt.png").stat().st_size > 10_000

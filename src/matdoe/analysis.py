@@ -187,11 +187,9 @@ def analyse_spectrum(
     except MissingDependencyError as exc:
         kk_note = f"Kramers–Kronig test not run: {exc}"
     drt = distribution_of_relaxation_times(cleaned.spectrum)
-    if options.keep_inductive:
-        inductor: bool | None = cleaned.inductive
-    else:
-        # Trimmed inductive points: the leads' inductance may still bend the next points.
-        inductor = None if cleaned.trimmed_inductive else False
+    # Inductive points kept: the circuit needs L0; else the best circuits are also tried with
+    # it (the leads' inductance bends the points next to the trimmed ones).
+    inductor: bool | None = True if options.keep_inductive and cleaned.inductive else None
     fit = fit_spectrum(
         cleaned.spectrum,
         options.circuit,

@@ -348,18 +348,22 @@ def plot_nyquist(
     elif reason:
         ax.text(
             0.02,
-            0.02,
+            0.98,
             "NO FIT: " + _wrap(reason, 70),
             transform=ax.transAxes,
             fontsize=7,
             color="C3",
-            va="bottom",
+            va="top",
+            bbox={"facecolor": "white", "edgecolor": "C3", "alpha": 0.9, "boxstyle": "round"},
+            zorder=5,
         )
     ax.set_aspect("equal", adjustable="datalim" if fit is None or not zoom else "box")
     ax.set_xlabel("Re Z (Ω)")
     ax.set_ylabel("−Im Z (Ω)")
     _style(ax)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.legend(
+        fontsize=8, frameon=False, loc="lower right" if reason and fit is None else "upper left"
+    )
     return figure
 
 

@@ -76,6 +76,7 @@ EPSILON_0_F_CM = 8.8541878128e-14
 _MAX_RELATIVE_RMSE = 0.10
 _ALPHA_LOW = 0.3
 _RULED_OUT_DELTA_BIC = 6.0
+_INDUCTOR_CANDIDATES = 3
 _R_FLOOR = 1e-7  # resistances in units of the median |Z|: below this a resistor has vanished
 _R_CEILING = 5.0  # ... and above this many times the largest |Z| it is not seen
 
@@ -711,8 +712,9 @@ def fit_spectrum(
             or with a unit: ``"2kOhm"``); used by every circuit that has them.
         resistance: ``"total"`` (default) or ``"bulk"`` (see the module docstring).
         inductor: Add a series inductor L0 for the leads (True: the spectrum kept its
-            inductive points), or try the circuits with and without it (None: inductive points
-            were trimmed, so the leads' inductance may still bend the next points).
+            inductive points), none (False), or (None, what ``measure eis`` does) refit the
+            three best circuits with L0 and let BIC decide: the leads' inductance bends the
+            highest frequencies even where -Im Z stays positive.
         drt: The spectrum's :class:`~matdoe.eis.drt.DRT`, if already computed.
 
     Returns:
@@ -746,11 +748,8 @@ def fit_spectrum(
         )
     text = circuit.replace(" ", "")
     members = list(FAMILY) if text == "auto" else [family_member(text)]
-    with_l = [m if m.notation.startswith("L0-") else m.with_inductor() for m in members]
-    if inductor is None:
-        members = members + [m for m in with_l if m not in members]
-    elif inductor:
-        members = with_l
+    if inductor:
+        members = [m if m.notation.startswith("L0-") else m.with_inductor() for m in members]
     guesses = _parse_guess(guess)
     for key in guesses:
         if not any(key in parse(m.notation).parameter_names for m in members):
@@ -803,6 +802,18 @@ def fit_spectrum(
             continue
         _finish(result, f, z, scale, resistance)
         results.append(result)
+    if inductor is None:
+        # The leads' inductance bends the highest frequencies even where -Im Z stays positive:
+        # the best few circuits are refitted with a series L0, started from their solution.
+        ranked = sorted(results, key=lambda r: (r.fit is None, r.bic, r.relative_rmse))
+        for result in ranked[:_INDUCTOR_CANDIDATES]:
+            member = result.member.with_inductor()
+            starts = [np.concatenate([[lead], result.params]) for lead in
+                      (features.inductance, 1e-3 * features.inductance)]
+            refit = _fit_circuit(member, f, z, starts)
+            if refit is not None:
+                _finish(refit, f, z, scale, resistance)
+                results.append(refit)
     if len(members) == 1 and results and "R0 went to zero" in (results[0].problem or ""):
         # R0 -> 0 is a result: the arc starts at the origin; fit the circuit without R0.
         origin = [m for m in FAMILY if m.name == f"{members[0].name.removesuffix('+L')}-origin"]
