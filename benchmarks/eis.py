@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 FAMILIES = ("arc+spur", "R0=0", "inductive", "two arcs", "warburg")
-N_FULL = 60
+N_FULL = 200
 N_QUICK = 4
 TARGET = 0.95
 

@@ -356,7 +356,10 @@ def _fit_circuit(
     polished = solve(np.clip(best.x, low + 1e-12, high - 1e-12), 1e-12)
     if polished is not None and polished.cost <= best.cost:
         best = polished
-    params = np.exp(best.x)
+    with np.errstate(all="ignore"):
+        params = np.exp(best.x)
+    if not np.all(np.isfinite(params) & (params > 0)):
+        return None  # a parameter ran off to 0 or infinity: no usable fit of this circuit
     r = residual(best.x)
     n_points = f.size
     relative_rmse = float(np.sqrt(np.sum(r**2) / n_points))
