@@ -49,8 +49,11 @@ IMPEDANCE_NAMES = {
 
 
 def _files() -> list[Path]:
-    return [*sorted(EXAMPLES.glob("*.csv"))[:1], *sorted(EXAMPLES.glob("*.mpt")),
-            *sorted((EXAMPLES / "formats").iterdir())]
+    return [
+        *sorted(EXAMPLES.glob("*.csv"))[:1],
+        *sorted(EXAMPLES.glob("*.mpt")),
+        *sorted((EXAMPLES / "formats").iterdir()),
+    ]
 
 
 def _same(f: np.ndarray, z: np.ndarray, reference: Any) -> bool:
@@ -126,8 +129,9 @@ def _fit_pyimpspec(spectrum: Any, start: list[float]) -> tuple[float, float]:
     data = pyimpspec.DataSet(spectrum.frequency_hz, spectrum.impedance_ohm, label="x")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = pyimpspec.fit_circuit(circuit, data, method="least_squares", weight="modulus",
-                                    num_procs=1)
+        fit = pyimpspec.fit_circuit(
+            circuit, data, method="least_squares", weight="modulus", num_procs=1
+        )
     values, errors = [], []
     for element in fit.circuit.get_elements():
         if isinstance(element, pyimpspec.Resistor):
@@ -150,8 +154,11 @@ def fits_section(n: int) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     cases = [families.make_case("arc+spur", seed) for seed in range(n)]
-    for name, fitter in (("impedance.py", _fit_impedance), ("pyimpspec", _fit_pyimpspec),
-                         ("matdoe", _fit_matdoe)):
+    for name, fitter in (
+        ("impedance.py", _fit_impedance),
+        ("pyimpspec", _fit_pyimpspec),
+        ("matdoe", _fit_matdoe),
+    ):
         errors, covered, failed, seconds = [], 0, 0, []
         for case in cases:
             spectrum = families.spectrum_of(case)

@@ -386,8 +386,9 @@ def test_refit_needs_a_stored_raw_file(cli: Any, sample: str) -> None:
 
 
 def test_raw_files_travel_with_export_and_import(cli: Any, sample: str, tmp_path: Path) -> None:
-    from matdoe.cli import app
     from typer.testing import CliRunner
+
+    from matdoe.cli import app
 
     assert _eis(cli, FORMAT_FILES[0], CSV_FILES[0]).exit_code == 0
     bundle = tmp_path / "lab.json"

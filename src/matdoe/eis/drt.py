@@ -80,9 +80,10 @@ def distribution_of_relaxation_times(
     """The DRT of a spectrum (see the module docstring).
 
     >>> from matdoe.eis.spectrum import simulate
-    >>> s = simulate("R0-p(R1,C1)-p(R2,C2)", [5, 50, 1e-9, 200, 1e-6], noise_rel=0)
-    >>> [round(p.frequency_hz, -2) for p in distribution_of_relaxation_times(s).peaks]
-    [3200.0, 800.0]
+    >>> s = simulate("R0-p(R1,C1)-p(R2,C2)", [5, 50, 1e-7, 200, 1e-5], noise_rel=0)
+    >>> [(round(p.frequency_hz, -1), round(p.resistance_ohm)) for p in
+    ...  distribution_of_relaxation_times(s).peaks]  # true: 31.8 kHz, 50 ohm; 80 Hz, 200 ohm
+    [(31620.0, 50), (80.0, 204)]
     """
     from scipy.optimize import nnls
 

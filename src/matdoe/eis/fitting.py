@@ -811,8 +811,10 @@ def fit_spectrum(
         ranked = sorted(results, key=lambda r: (r.fit is None, r.bic, r.relative_rmse))
         for result in ranked[:_INDUCTOR_CANDIDATES]:
             member = result.member.with_inductor()
-            starts = [np.concatenate([[lead], result.params]) for lead in
-                      (features.inductance, 1e-3 * features.inductance)]
+            starts = [
+                np.concatenate([[lead], result.params])
+                for lead in (features.inductance, 1e-3 * features.inductance)
+            ]
             refit = _fit_circuit(member, f, z, starts)
             if refit is not None:
                 _finish(refit, f, z, scale, resistance)
