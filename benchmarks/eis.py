@@ -6,8 +6,8 @@ families span what a pressed pellet between two electrodes shows:
 
 * ``arc+spur``: R0 (5–30 % of R) + R1‖CPE1 + blocking CPE spur;
 * ``R0=0``: the same with the arc starting at the origin;
-* ``inductive``: the same with the leads' inductance (ωL at 1 MHz = 10–50 % of R), trimmed by
-  default;
+* ``inductive``: the same with the leads' inductance (0.2–2 µH, whatever R: inductive points
+  above ~1 MHz at low R), trimmed by default;
 * ``two arcs``: R0 + bulk arc (20–300 kHz) + grain-boundary arc (1.5–2.5 decades lower,
   capacitance below 50 nF), each 1–100 kΩ, + spur;
 * ``warburg``: R0 + arc + a diffusion (Warburg) tail, non-blocking electrodes;
