@@ -1,7 +1,7 @@
 """``python -m benchmarks [--quick] [--only NAME ...] [--output PATH]``: run and write RESULTS.md.
 
 The full run (``make bench``) writes ``benchmarks/RESULTS.md`` from scratch: date, machine,
-package versions, then one section per benchmark module (doe, accuracy, latency), then the
+package versions, then one section per benchmark module (doe, accuracy, latency, eis), then the
 reliability figures of ``benchmarks/RESULTS_reliability.md`` when that file exists. ``--quick``
 runs the tiny configurations and prints the report instead of writing it (unless ``--output``).
 """
@@ -21,7 +21,7 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "accuracy", "latency")
+MODULES = ("doe", "accuracy", "latency", "eis")
 PACKAGES = (
     "matdoe",
     "numpy",

@@ -1,7 +1,8 @@
 """From impedance files to stored conductivities and Arrhenius fits, through the CLI.
 
-Uses the simulated example spectra shipped in data/examples/eis (four plain CSV files and one
-BioLogic .mpt file, made by matdoe.eis.synthetic_spectrum with Ea = 0.38 eV).
+Uses the simulated example spectra shipped in data/examples/eis (four plain CSV files, one
+BioLogic .mpt file, and one file in each instrument layout in formats/, made by
+matdoe.eis.synthetic_spectrum with Ea = 0.38 eV).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples" / "eis"
 CSV_FILES = sorted(EXAMPLES.glob("*.csv"))
 MPT_FILE = next(EXAMPLES.glob("*.mpt"))
+FORMAT_FILES = sorted((EXAMPLES / "formats").iterdir())
 
 
 @pytest.fixture
@@ -219,3 +221,187 @@ def test_temperature_from_a_column_of_the_file(cli: Any, sample: str, tmp_path: 
     )
     refused = _eis(cli, drifting)
     assert refused.exit_code == 1 and "varies by" in refused.stderr
+
+
+# --- issue 11: instruments, cleaning, circuits, plots, raw files, refit --------------------------
+
+
+def _measurements(cli: Any) -> list[dict[str, Any]]:
+    return json.loads(cli("measure", "list", "EIS-1", "--format", "json").stdout)
+
+
+def test_a_folder_of_every_instrument_format_in_one_call(
+    cli: Any, sample: str, tmp_path: Path
+) -> None:
+    result = _eis(cli, EXAMPLES / "formats", extra=("--plot", str(tmp_path / "plots")))
+    assert result.exit_code == 0, result.output
+    for path in FORMAT_FILES:
+        fmt = path.name.split("_")[1]
+        assert f"{path.name}: read 61 points as {fmt} (detected from content)" in result.stdout
+    assert "dropped 5 rows: 5 with f <= 0 Hz" in result.stdout  # Parstat's DC steps
+    assert result.stdout.count("circuit: arc-spur") == len(FORMAT_FILES)
+    assert "total ionic R = R0 + R1" in result.stdout and "geometric εr·ε0·A/L" in result.stdout
+    stored = _measurements(cli)
+    assert len(stored) == len(FORMAT_FILES)
+    fit = json.loads(cli("analyze", "arrhenius", "EIS-1", "--format", "json").stdout)[0]
+    assert abs(fit["ea_ev"] - 0.38) < max(3 * fit["ea_std_ev"], 0.01)
+    pngs = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert len(pngs) == len(FORMAT_FILES) + 1 and "all_nyquist.png" in pngs
+
+
+def test_globs_are_expanded_and_formats_can_be_named(cli: Any, sample: str) -> None:
+    pattern = str(EXAMPLES / "formats" / "*gamry*")
+    result = _eis(cli, Path(pattern), extra=("--format", "gamry"))
+    assert result.exit_code == 0, result.output
+    assert "gamry (as asked)" in result.stdout
+    wrong = _eis(cli, Path(pattern), extra=("--format", "zplot", "--allow-duplicate"))
+    assert wrong.exit_code == 1 and "try --format gamry" in wrong.stderr
+    unknown = _eis(cli, Path(pattern), extra=("--format", "nova"))
+    assert unknown.exit_code == 2
+
+
+def test_a_bare_temperature_and_implausible_ones_are_refused(
+    cli: Any, sample: str, dump: Any, tmp_path: Path
+) -> None:
+    before = dump()
+    bare = _eis(cli, CSV_FILES[0], extra=("-t", "30"))
+    assert bare.exit_code == 1 and "'30' has no unit" in bare.stderr and "30C" in bare.stderr
+    huge = _eis(cli, CSV_FILES[0], extra=("-t", "1e308K"))
+    assert huge.exit_code == 1 and "outside 150–800 K" in huge.stderr
+    cold = tmp_path / "S1_0.001K.csv"
+    shutil.copy(CSV_FILES[0], cold)
+    refused = _eis(cli, cold)
+    assert refused.exit_code == 1 and "S1_0.001K.csv" in refused.stderr
+    assert "outside 150–800 K" in refused.stderr and "--force" in refused.stderr
+    assert dump() == before
+
+
+def test_negative_celsius_in_the_file_name(cli: Any, sample: str, tmp_path: Path) -> None:
+    cold = tmp_path / "neg_-20C.csv"
+    shutil.copy(CSV_FILES[0], cold)
+    result = _eis(cli, cold)
+    assert result.exit_code == 0, result.output
+    assert [m["temperature_c"] for m in _measurements(cli)] == [-20.0]
+
+
+def test_a_failed_fit_still_gets_its_plot_and_stores_nothing(
+    cli: Any, sample: str, dump: Any, tmp_path: Path
+) -> None:
+    flat = tmp_path / "flat_30C.csv"
+    flat.write_text(
+        "f,re,im\n" + "\n".join(f"{10 ** (6 - i / 4):.4g},{100 + i % 2},-0.001" for i in range(24))
+    )
+    before = dump()
+    result = _eis(cli, CSV_FILES[0], flat, extra=("--plot", str(tmp_path / "plots")))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.count("flat_30C.csv") == 1 and "no capacitive arc" in line
+    assert "nothing was stored" in line
+    assert dump() == before
+    plots = {p.name for p in (tmp_path / "plots").iterdir()}
+    assert {"flat_30C_nyquist.png", f"{CSV_FILES[0].stem}_nyquist.png"} <= plots
+
+
+def test_a_bad_plot_path_stores_nothing(cli: Any, sample: str, dump: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the plot folder should go")
+    before = dump()
+    result = _eis(cli, *CSV_FILES, extra=("--plot", str(blocker / "plots")))
+    assert result.exit_code == 1 and "cannot write the plot" in result.stderr
+    assert "nothing was stored" in result.stderr
+    assert dump() == before
+
+
+def test_a_spectrum_scaled_by_1e300_is_one_line(
+    cli: Any, sample: str, dump: Any, tmp_path: Path
+) -> None:
+    rows = [ln for ln in CSV_FILES[0].read_text().splitlines() if ln and ln[0].isdigit()]
+    scaled = [
+        ",".join([r.split(",")[0]] + [f"{float(v) * 1e300:.6g}" for v in r.split(",")[1:]])
+        for r in rows
+    ]
+    path = tmp_path / "huge_30C.csv"
+    path.write_text("freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n" + "\n".join(scaled) + "\n")
+    before = dump()
+    result = _eis(cli, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) <= 2  # the progress label and one line
+    assert "huge_30C.csv" in result.stderr and "beyond any measurement" in result.stderr
+    assert dump() == before
+
+
+def test_circuit_guess_resistance_and_window_options(cli: Any, sample: str) -> None:
+    named = _eis(cli, CSV_FILES[0], extra=("--circuit", "arc-spur", "--guess", "R1=90"))
+    assert named.exit_code == 0, named.output
+    assert "circuit: arc-spur R0-p(R1,CPE1)-CPE2\n" in named.stdout  # no runner-up when named
+    bad_guess = _eis(cli, CSV_FILES[1], extra=("--circuit", "arc-spur", "--guess", "Q1=3"))
+    assert bad_guess.exit_code == 1 and "--guess Q1" in bad_guess.stderr
+    windowed = _eis(cli, CSV_FILES[1], extra=("--fmin", "10Hz", "--fmax", "1MHz"))
+    assert windowed.exit_code == 0, windowed.output
+    assert "cropped 10 points outside the window" in windowed.stdout
+    bare = _eis(cli, CSV_FILES[2], extra=("--fmin", "10"))
+    assert bare.exit_code == 1 and "'10' has no unit" in bare.stderr
+    bad = _eis(cli, CSV_FILES[2], extra=("--resistance", "ionic"))
+    assert bad.exit_code == 2
+    details = {m["raw_file"] for m in _measurements(cli)}
+    assert details == {CSV_FILES[0].name, CSV_FILES[1].name}
+
+
+def test_the_same_file_twice_is_refused_unless_allowed(cli: Any, sample: str) -> None:
+    assert _eis(cli, CSV_FILES[0]).exit_code == 0
+    again = _eis(cli, CSV_FILES[0])
+    assert again.exit_code == 1 and "already measurement 1" in again.stderr
+    assert _eis(cli, CSV_FILES[0], extra=("--allow-duplicate",)).exit_code == 0
+    assert len(_measurements(cli)) == 2
+
+
+def test_refit_from_the_stored_raw_file_keeps_history(cli: Any, sample: str) -> None:
+    assert _eis(cli, *CSV_FILES).exit_code == 0
+    before = _measurements(cli)[0]
+    result = cli("measure", "refit", str(before["id"]), "--circuit", "two-arcs-spur")
+    assert result.exit_code == 0, result.output
+    assert "circuit: two-arcs-spur" in result.stdout and "Arrhenius: Ea" in result.stdout
+    after = _measurements(cli)[0]
+    assert after["resistance_ohm"] != before["resistance_ohm"]
+    assert after["sigma_s_cm"] == pytest.approx(0.032 / (after["resistance_ohm"] * 0.785))
+    shown = cli("sample", "show", "EIS-1").stdout
+    assert "refit with two-arcs-spur" in shown
+    same = cli("measure", "refit", str(before["id"]), "--circuit", "two-arcs-spur")
+    assert same.exit_code == 1 and "nothing changed" in same.stderr
+    back = cli("measure", "refit", str(before["id"]))
+    assert back.exit_code == 0 and "circuit: arc-spur" in back.stdout
+    assert _measurements(cli)[0]["resistance_ohm"] == pytest.approx(before["resistance_ohm"])
+
+
+def test_refit_needs_a_stored_raw_file(cli: Any, sample: str) -> None:
+    added = cli(
+        "measure", "add", "EIS-1", "-t", "30C", "-r", "100ohm",
+        "--thickness", "320um", "--area", "0.785cm2",
+    )  # fmt: skip
+    assert added.exit_code == 0
+    result = cli("measure", "refit", "1")
+    assert result.exit_code == 1 and "no stored raw file" in result.stderr
+    assert cli("measure", "refit", "99").exit_code == 1
+
+
+def test_raw_files_travel_with_export_and_import(cli: Any, sample: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from matdoe.cli import app
+
+    assert _eis(cli, FORMAT_FILES[0], CSV_FILES[0]).exit_code == 0
+    bundle = tmp_path / "lab.json"
+    assert cli("export", str(bundle)).exit_code == 0
+    document = json.loads(bundle.read_text())
+    names = sorted(row["name"] for row in document["tables"]["raw_file"])
+    assert names == sorted([FORMAT_FILES[0].name, CSV_FILES[0].name])
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", target, "init"]).exit_code == 0
+    restored = runner.invoke(app, ["--db", target, "import", str(bundle)])
+    assert restored.exit_code == 0, restored.output
+    refit = runner.invoke(
+        app, ["--db", target, "measure", "refit", "1", "--circuit", "two-arcs-spur"]
+    )
+    assert refit.exit_code == 0, refit.output

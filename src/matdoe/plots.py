@@ -31,14 +31,16 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from matdoe.eis import Spectrum, SpectrumFit
+    from matdoe.eis import DRT, Spectrum, SpectrumFit
     from matdoe.space import SearchSpace
     from matdoe.surrogate import GPSurrogate
 
 __all__ = [
     "plot_arrhenius",
     "plot_arrhenius_samples",
+    "plot_bode",
     "plot_conductivity_overview",
+    "plot_drt",
     "plot_importance",
     "plot_map",
     "plot_nyquist",
@@ -46,6 +48,7 @@ __all__ = [
     "plot_parity",
     "plot_regret",
     "plot_response",
+    "plot_spectrum_fit",
     "plot_suggestion_maps",
 ]
 
@@ -257,22 +260,61 @@ def _form_text(form: str) -> str:
     return "σT = A·exp(−Ea/kT)" if form == "sigma_t" else "σ = A·exp(−Ea/kT)"
 
 
+def _label_decades(ax: Axes, spectrum: Spectrum) -> None:
+    """Mark the data point nearest each decade of frequency (1 Hz, 10 Hz, ... 1 MHz)."""
+    f = spectrum.frequency_hz
+    if f.size == 0:
+        return
+    names = {
+        0: "1 Hz",
+        1: "10 Hz",
+        2: "100 Hz",
+        3: "1 kHz",
+        4: "10 kHz",
+        5: "100 kHz",
+        6: "1 MHz",
+        7: "10 MHz",
+    }
+    log_f = np.log10(f)
+    for decade in range(math.ceil(log_f.min() - 0.05), math.floor(log_f.max() + 0.05) + 1):
+        i = int(np.argmin(np.abs(log_f - decade)))
+        if abs(log_f[i] - decade) > 0.15:
+            continue
+        label = names.get(decade, f"1e{decade} Hz")
+        x, y = float(spectrum.z_real_ohm[i]), float(-spectrum.z_imag_ohm[i])
+        ax.plot([x], [y], marker="o", ms=5, mfc="C1", mec="C1", ls="none", zorder=3)
+        ax.annotate(
+            label, (x, y), textcoords="offset points", xytext=(4, 5), fontsize=7, color="0.25"
+        )
+
+
+def _fit_line(spectrum: Spectrum, fit: SpectrumFit) -> NDArray[np.complex128]:
+    """The fitted impedance over the whole measured frequency range, 400 points."""
+    f = spectrum.frequency_hz
+    f_line = np.logspace(np.log10(f.min()), np.log10(f.max()), 400)
+    return fit.impedance_at(f_line)
+
+
 def plot_nyquist(
     spectrum: Spectrum,
     fit: SpectrumFit | None = None,
     *,
     ax: Axes | None = None,
     zoom: bool = True,
+    reason: str | None = None,
+    decades: bool = True,
 ) -> Figure:
     """Nyquist plot: -Im Z against Re Z (ohm), equal aspect, with the fitted curve and R marked.
 
     Args:
         spectrum: The measured (or simulated) spectrum.
-        fit: Optional circuit fit: drawn as a line, and its resistance R marked on the real
-            axis with its 95 % interval in the legend.
+        fit: Optional circuit fit: drawn as a line over the whole measured frequency range, and
+            its resistance R marked on the real axis with its 95 % interval in the legend.
         ax: Axes to draw into; a new figure when ``None``.
         zoom: With a fit, limit the view to about 1.6 R so that the arc is visible next to the
             much larger electrode spur; ``False`` shows every point.
+        reason: Why there is no fit (written on the plot, which then shows the data only).
+        decades: Mark and label the points nearest 1 Hz, 10 Hz, ... 1 MHz.
 
     Returns:
         The figure (``ax.figure`` when ``ax`` was given).
@@ -282,10 +324,10 @@ def plot_nyquist(
     neg_im = -spectrum.z_imag_ohm
     data_label = spectrum.source or "data"
     ax.plot(re_z, neg_im, "o", ms=4, mfc="none", label=data_label)
+    if decades:
+        _label_decades(ax, spectrum)
     if fit is not None:
-        f = spectrum.frequency_hz
-        f_line = np.logspace(np.log10(f.min()), np.log10(f.max()), 400)
-        z_line = fit.impedance_at(f_line)
+        z_line = _fit_line(spectrum, fit)
         ax.plot(z_line.real, -z_line.imag, "-", color="0.2", lw=1.2, label=f"fit {fit.circuit}")
         low, high = fit.resistance_ci95_ohm
         ax.plot(
@@ -303,11 +345,141 @@ def plot_nyquist(
             ax.set_xlim(min(0.0, float(re_z.min())), span)
             # a little below zero, so the R marker on the real axis is not cut in half
             ax.set_ylim(min(-0.05 * span, float(neg_im.min())), span * 0.75)
+    elif reason:
+        ax.text(
+            0.02,
+            0.98,
+            "NO FIT: " + _wrap(reason, 70),
+            transform=ax.transAxes,
+            fontsize=7,
+            color="C3",
+            va="top",
+            bbox={"facecolor": "white", "edgecolor": "C3", "alpha": 0.9, "boxstyle": "round"},
+            zorder=5,
+        )
     ax.set_aspect("equal", adjustable="datalim" if fit is None or not zoom else "box")
     ax.set_xlabel("Re Z (Ω)")
     ax.set_ylabel("−Im Z (Ω)")
     _style(ax)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.legend(
+        fontsize=8, frameon=False, loc="lower right" if reason and fit is None else "upper left"
+    )
+    return figure
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def plot_spectrum_fit(
+    spectrum: Spectrum,
+    fit: SpectrumFit | None = None,
+    *,
+    reason: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The report of one spectrum: Nyquist plot (decades labelled) above a residual panel.
+
+    Without a fit (``reason`` says why) the Nyquist plot shows the data and the reason, and the
+    residual panel is left out. The residuals are (Z_fit − Z)/|Z| of Re and Im, in %, against
+    frequency: a good fit leaves noise, a missing process leaves a wave.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.0, 6.4 if fit is not None else 4.8), layout="constrained")
+    if fit is not None:
+        top, bottom = figure.subplots(2, 1, height_ratios=[3, 1])
+    else:
+        top, bottom = figure.add_subplot(), None
+    top.set_prop_cycle(color=list(OKABE_ITO))
+    plot_nyquist(spectrum, fit, ax=top, reason=reason)
+    if title:
+        top.set_title(title, fontsize=9)
+    if fit is not None and bottom is not None:
+        z = spectrum.impedance_ohm
+        z_fit = fit.impedance_at(spectrum.frequency_hz)
+        weight = np.abs(z)
+        bottom.semilogx(
+            spectrum.frequency_hz,
+            100 * (z_fit.real - z.real) / weight,
+            "o",
+            ms=3,
+            color=OKABE_ITO[0],
+            label="Re",
+        )
+        bottom.semilogx(
+            spectrum.frequency_hz,
+            100 * (z_fit.imag - z.imag) / weight,
+            "s",
+            ms=3,
+            mfc="none",
+            color=OKABE_ITO[1],
+            label="Im",
+        )
+        bottom.axhline(0.0, color="0.5", lw=0.8)
+        bottom.set_xlabel("frequency (Hz)")
+        bottom.set_ylabel("residual (% of |Z|)")
+        bottom.legend(fontsize=7, frameon=False, ncols=2, loc="upper right")
+        _style(bottom)
+    return figure
+
+
+def plot_bode(
+    spectrum: Spectrum, fit: SpectrumFit | None = None, *, title: str | None = None
+) -> Figure:
+    """Bode plot: |Z| (ohm, log) and the phase (degrees) against frequency, with the fit."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.0, 5.2), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    f = spectrum.frequency_hz
+    z = spectrum.impedance_ohm
+    top.loglog(f, np.abs(z), "o", ms=4, mfc="none", color=OKABE_ITO[0], label="data")
+    bottom.semilogx(f, -np.degrees(np.angle(z)), "o", ms=4, mfc="none", color=OKABE_ITO[0])
+    if fit is not None:
+        f_line = np.logspace(np.log10(f.min()), np.log10(f.max()), 400)
+        z_line = fit.impedance_at(f_line)
+        top.loglog(f_line, np.abs(z_line), "-", color="0.2", lw=1.2, label=f"fit {fit.circuit}")
+        bottom.semilogx(f_line, -np.degrees(np.angle(z_line)), "-", color="0.2", lw=1.2)
+    top.set_ylabel("|Z| (Ω)")
+    bottom.set_ylabel("−phase (°)")
+    bottom.set_xlabel("frequency (Hz)")
+    top.legend(fontsize=8, frameon=False)
+    if title:
+        top.set_title(title, fontsize=9)
+    _style(top)
+    _style(bottom)
+    return figure
+
+
+def plot_drt(drt: DRT, *, title: str | None = None) -> Figure:
+    """The distribution of relaxation times γ(τ) against frequency 1/(2πτ), peaks marked."""
+    figure, ax = _axes(None)
+    frequency = 1.0 / (2 * np.pi * drt.tau_s)
+    ax.semilogx(frequency, drt.gamma_ohm, "-", color=OKABE_ITO[0], lw=1.4)
+    low_f, high_f = 1 / (2 * np.pi * drt.window_s[1]), 1 / (2 * np.pi * drt.window_s[0])
+    ax.axvspan(low_f, high_f, color="0.93", zorder=0, label="measured window")
+    for peak in drt.peaks:
+        ax.axvline(peak.frequency_hz, color="C3", lw=0.8, ls=":")
+        ax.annotate(
+            f"{peak.frequency_hz:.3g} Hz\nR ≈ {peak.resistance_ohm:.3g} Ω",
+            (
+                peak.frequency_hz,
+                float(np.interp(np.log(peak.tau_s), np.log(drt.tau_s), drt.gamma_ohm)),
+            ),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=7,
+        )
+    ax.invert_xaxis()  # high frequency on the left, as in the Nyquist plot's direction
+    ax.set_xlabel("frequency 1/(2πτ) (Hz)")
+    ax.set_ylabel("γ (Ω per unit ln τ)")
+    ax.legend(fontsize=8, frameon=False, loc="upper right", title=drt.describe().split(",")[0])
+    if title:
+        ax.set_title(title, fontsize=9)
+    _style(ax)
     return figure
 
 
@@ -351,9 +523,7 @@ def plot_nyquist_many(
             label=label,
         )
         if fit is not None:
-            f = spectrum.frequency_hz
-            f_line = np.logspace(np.log10(f.min()), np.log10(f.max()), 400)
-            z_line = fit.impedance_at(f_line)
+            z_line = _fit_line(spectrum, fit)
             ax.plot(z_line.real, -z_line.imag, "-", color=colour, lw=1.1)
             ax.plot([fit.resistance_ohm], [0.0], "v", ms=7, color=colour, ls="none")
     if largest_r > 0:

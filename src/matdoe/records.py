@@ -456,6 +456,7 @@ TableName = Literal[
     "suggestion",
     "sample",
     "pellet",
+    "raw_file",
     "measurement",
     "spectrum",
     "fit",

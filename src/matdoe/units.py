@@ -92,6 +92,7 @@ KINDS: dict[str, Kind] = {
         Kind("current_density", "milliampere / centimeter ** 2", ("0.3mA/cm2", "300uA/cm2")),
         Kind("specific_capacity", "milliampere * hour / gram", ("171mAh/g",)),
         Kind("specific_area", "meter ** 2 / gram", ("191m2/g", "191 m²/g")),
+        Kind("frequency", "hertz", ("10Hz", "100kHz", "1MHz"), positive=True),
     )
 }
 

@@ -234,46 +234,177 @@ def delete(
     )
 
 
+FORMAT_HELP = (
+    "auto (default: from the content), csv, biologic (.mpt, .mpr), gamry, zplot, autolab, "
+    "chinstruments, parstat, versastudio or powersuite"
+)
+CIRCUIT_HELP = (
+    "auto (default: the pellet family, chosen by BIC), a name (arc, arc-spur, arc-spur-origin, "
+    "two-arcs, two-arcs-spur, arc-warburg, spur, ...) or impedance.py notation, e.g. "
+    "R0-p(R1,CPE1)-CPE2"
+)
+RESISTANCE_HELP = (
+    "total (default): every resistance before the electrode element, the total ionic "
+    "resistance sigma = L/(R·A) means; bulk: R0 and arcs with a bulk (pF) capacitance"
+)
+
+
+def _options(
+    fmt: str,
+    circuit: str,
+    guess: list[str],
+    resistance: str,
+    keep_inductive: bool,
+    fmin: str | None,
+    fmax: str | None,
+) -> Any:
+    from matdoe import units
+    from matdoe.analysis import SpectrumOptions
+    from matdoe.eis import FORMATS, RESISTANCE_KINDS, family_member
+
+    if fmt.lower() != "auto" and fmt.lower() not in FORMATS:
+        raise typer.BadParameter(
+            f"{fmt!r}; use auto or one of {', '.join(FORMATS)}", param_hint="--format"
+        )
+    if resistance not in RESISTANCE_KINDS:
+        raise typer.BadParameter(f"{resistance!r}; use total or bulk", param_hint="--resistance")
+    if circuit != "auto":
+        family_member(circuit)  # refuses an unknown name or malformed notation now
+    guesses = parse_assignments(guess, "--guess") if guess else {}
+    return SpectrumOptions(
+        fmt=fmt.lower(),
+        circuit=circuit,
+        guess={k: v or "" for k, v in guesses.items()},
+        resistance=resistance,
+        keep_inductive=keep_inductive,
+        fmin_hz=units.parse_optional(fmin, "frequency", name="--fmin"),
+        fmax_hz=units.parse_optional(fmax, "frequency", name="--fmax"),
+    )
+
+
 @app.command("eis")
 def eis(
     ctx: typer.Context,
     label: str = typer.Argument(..., help="the sample's label"),
-    files: list[Path] = typer.Argument(..., help="spectrum files (CSV, .mpt, .DTA, ...)"),
+    files: list[Path] = typer.Argument(
+        ..., help="spectrum files, folders of them, or patterns such as 'run1/*.mpt'"
+    ),
     temperature: str | None = typer.Option(
-        None, "--temperature", "-t", help="e.g. 60C; default: read from each file name (…_60C.csv)"
+        None,
+        "--temperature",
+        "-t",
+        help="with its unit, e.g. 60C; default: a temperature column or the file name (…_60C.csv)",
     ),
     thickness: str | None = typer.Option(None, help="pellet thickness L, e.g. 320um"),
     area: str | None = typer.Option(None, help="electrode area A, e.g. 0.785cm2"),
-    circuit: str | None = typer.Option(
-        None, help="equivalent circuit (default R0-p(R1,CPE1)-CPE2)"
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    circuit: str = typer.Option("auto", help=CIRCUIT_HELP),
+    guess: list[str] = typer.Option([], help="start value of a parameter, e.g. R1=2000 (ohm)"),
+    resistance: str = typer.Option("total", help=RESISTANCE_HELP),
+    keep_inductive: bool = typer.Option(
+        False, "--keep-inductive", help="keep points with -Im Z < 0 and fit the leads' inductor"
     ),
+    fmin: str | None = typer.Option(None, help="lowest frequency to fit, e.g. 1Hz"),
+    fmax: str | None = typer.Option(None, help="highest frequency to fit, e.g. 1MHz"),
     direction: str | None = typer.Option(None, help="heating or cooling"),
-    plot: Path | None = typer.Option(None, help="save a Nyquist plot of data and fits (PNG)"),
+    plot: Path | None = typer.Option(
+        None,
+        help="a folder for one Nyquist plot per file (data, fit, residuals; also when the fit "
+        "fails), or a .png (one file; several: an overview plus one per file beside it)",
+    ),
+    bode: bool = typer.Option(False, "--bode", help="with --plot: a Bode plot per file too"),
+    drt: bool = typer.Option(
+        False, "--drt", help="with --plot: the distribution of relaxation times per file too"
+    ),
     arrhenius_plot: Path | None = typer.Option(None, help="save the Arrhenius plot (PNG)"),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
+    allow_duplicate: bool = typer.Option(
+        False, "--allow-duplicate", help="store a file this sample already has a measurement of"
+    ),
 ) -> None:
-    """Fit impedance spectra, take the electrolyte resistance, store sigma at each temperature."""
-    from matdoe.analysis import fit_spectra, store_spectra
+    """Fit impedance spectra, take the electrolyte resistance, store sigma at each temperature.
 
-    with typer.progressbar(length=len(files), label="fitting spectra", file=sys.stderr) as bar:
+    Nothing is stored unless every file is read and fitted and every plot is written.
+    """
+    from matdoe.analysis import (
+        expand_spectrum_files,
+        failure_message,
+        fit_spectra,
+        store_spectra,
+        write_spectrum_plots,
+    )
+    from matdoe.errors import FitError
+
+    options = _options(fmt, circuit, guess, resistance, keep_inductive, fmin, fmax)
+    paths = expand_spectrum_files(files)
+    with typer.progressbar(length=len(paths), label="fitting spectra", file=sys.stderr) as bar:
         fitted = fit_spectra(
-            files, temperature=temperature, circuit=circuit, progress=lambda _path: bar.update(1)
+            paths,
+            temperature=temperature,
+            options=options,
+            force=force,
+            progress=lambda _path: bar.update(1),
         )
+    if plot is not None:
+        written = write_spectrum_plots(plot, fitted, bode=bode, drt=drt)
+        info(
+            f"saved {len(written)} plot{'s' if len(written) != 1 else ''} ({written[0]}"
+            + (", ..." if len(written) > 1 else "")
+            + ")"
+        )
+    message = failure_message(fitted)
+    if message is not None:
+        raise FitError(message)
     with transaction(ctx) as session:
         stored = store_spectra(
-            session, label, fitted, thickness=thickness, area=area, direction=direction
+            session,
+            label,
+            fitted,
+            thickness=thickness,
+            area=area,
+            direction=direction,
+            force=force,
+            allow_duplicate=allow_duplicate,
         )
     for line in stored.lines:
         typer.echo(line)
-    if plot is not None:
-        from matdoe.plots import plot_nyquist_many
-
-        plot_nyquist_many([(f.spectrum, f.fit, f.temperature_k) for f in fitted]).savefig(
-            plot, dpi=150, bbox_inches="tight"
-        )
-        info(f"saved {plot}")
     if arrhenius_plot is not None:
         from matdoe.analysis import arrhenius_figure
 
         with transaction(ctx) as session:
             arrhenius_figure(session, label).savefig(arrhenius_plot, dpi=150, bbox_inches="tight")
         info(f"saved {arrhenius_plot}")
+
+
+@app.command("refit")
+def refit(
+    ctx: typer.Context,
+    measurement_id: int = typer.Argument(..., help="the measurement's id (see `measure list`)"),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    circuit: str = typer.Option("auto", help=CIRCUIT_HELP),
+    guess: list[str] = typer.Option([], help="start value of a parameter, e.g. R1=2000 (ohm)"),
+    resistance: str = typer.Option("total", help=RESISTANCE_HELP),
+    keep_inductive: bool = typer.Option(
+        False, "--keep-inductive", help="keep points with -Im Z < 0 and fit the leads' inductor"
+    ),
+    fmin: str | None = typer.Option(None, help="lowest frequency to fit, e.g. 1Hz"),
+    fmax: str | None = typer.Option(None, help="highest frequency to fit, e.g. 1MHz"),
+    plot: Path | None = typer.Option(None, help="save the Nyquist plot of the new fit (PNG)"),
+    reason: str | None = typer.Option(None, help="why, kept in the history"),
+    force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
+) -> None:
+    """Refit a measurement from its stored raw file; R, sigma and the Arrhenius fit follow.
+
+    The old values stay in the history (`matdoe sample show LABEL`).
+    """
+    from matdoe.analysis import refit_measurement, write_spectrum_plots
+
+    options = _options(fmt, circuit, guess, resistance, keep_inductive, fmin, fmax)
+    with transaction(ctx) as session:
+        item, lines = refit_measurement(session, measurement_id, options, force=force, note=reason)
+        if plot is not None:
+            write_spectrum_plots(plot, [item])
+    for line in lines:
+        typer.echo(line)
+    if plot is not None:
+        info(f"saved {plot}")

@@ -14,6 +14,7 @@ every row, and the first refused row rolls everything back.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     Table,
     func,
     insert,
@@ -48,6 +50,8 @@ def _table(name: str) -> Table:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")  # raw files travel as base64 text
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict | list):
@@ -104,6 +108,8 @@ def _convert(table: Table, column: str, value: Any, where: str) -> Any:
             return float(value)
         if isinstance(kind, JSON):
             return json.loads(value) if isinstance(value, str) else value
+        if isinstance(kind, LargeBinary):
+            return base64.b64decode(value, validate=True)
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         raise InvalidRecordError(
             f"{where}: column {column!r} cannot hold {value!r} ({kind})"

@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -292,6 +293,25 @@ class Spectrum(Base):
     fit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     measurement: Mapped[Measurement] = relationship(back_populates="spectrum")
+
+
+class RawFile(Base):
+    """The bytes of a raw data file (an impedance spectrum as the instrument wrote it).
+
+    Content-addressed: one row per distinct content, found by its SHA-256, which measurements
+    carry in ``raw_sha256``; so a fit can be redone from the file itself (``matdoe measure
+    refit``), and the same file imported for two samples is stored once.
+    """
+
+    __tablename__ = "raw_file"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Fit(Base):

@@ -22,6 +22,7 @@ from matdoe.db.models import (
     Material,
     Measurement,
     Pellet,
+    RawFile,
     Revision,
     Sample,
     Suggestion,
@@ -610,6 +611,38 @@ def add_measurement(
     sample.measurements.append(measurement)
     session.flush()
     return measurement
+
+
+def store_raw_file(session: Session, name: str, content: bytes) -> RawFile:
+    """Keep a raw file's bytes, content-addressed: the same bytes are stored once."""
+    import hashlib
+
+    digest = hashlib.sha256(content).hexdigest()
+    existing = session.scalar(select(RawFile).where(RawFile.sha256 == digest))
+    if existing is not None:
+        return existing
+    row = RawFile(sha256=digest, name=name, size_bytes=len(content), content=content)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_raw_file(session: Session, measurement: Measurement) -> RawFile:
+    """The raw file a measurement was made from.
+
+    Raises:
+        NotFoundError: The measurement has no raw file stored (made by ``measure add``, or
+            stored before raw files were kept).
+    """
+    row = None
+    if measurement.raw_sha256:
+        row = session.scalar(select(RawFile).where(RawFile.sha256 == measurement.raw_sha256))
+    if row is None:
+        raise NotFoundError(
+            f"measurement {measurement.id} has no stored raw file (it was added without one, or "
+            "before raw files were kept); import the spectrum again with `matdoe measure eis`"
+        )
+    return row
 
 
 def _celsius(temperature_k: float | None) -> str:

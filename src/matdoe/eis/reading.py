@@ -1,0 +1,791 @@
+"""Reading impedance spectra from instrument files and plain tables, with the format detected.
+
+Every supported format is read here from its text layout (the layouts follow what the
+instruments' software writes, as documented by the readers of impedance.py and pyimpspec), so
+that the columns are found by their names, not their positions, and a file is recognised by
+its content whatever its extension:
+
+============== ====================================================== ==========================
+format         recognised by                                          columns
+============== ====================================================== ==========================
+biologic       ``EC-Lab ASCII FILE`` (.mpt); ``BIO-LOGIC MODULAR       freq/Hz, Re(Z)/Ohm,
+               FILE`` (.mpr, binary, read with galvani)                -Im(Z)/Ohm
+gamry          ``EXPLAIN`` … ``ZCURVE TABLE`` (.DTA)                   Freq, Zreal, Zimag
+zplot          ``ZPLOT2 ASCII`` … ``End Comments``, or                 Freq(Hz), Z'(a), Z''(b)
+               ``ZPlotW Data File`` (.z)
+autolab        ``Z60W Data File``, or a NOVA export                    Freq (Hz), Z'(a), Z''(b);
+               (Index;Frequency (Hz);Z' (Ω);-Z'' (Ω))                  or NOVA's names
+chinstruments  ``A.C. Impedance`` … ``Freq/Hz, Z'/ohm, Z"/ohm``        Freq/Hz, Z'/ohm, Z"/ohm
+parstat        ``Frequency (Hz)``, ``Zre (ohms)``, ``Zim (ohms)``     (tab separated)
+versastudio    ``<Segment1>`` … ``Definition=…`` (.par)                Frequency(Hz), Z Real,
+                                                                      Z Imag
+powersuite     ``Frequency``, ``Zre``, ``Zimg`` (tab separated)       Frequency, Zre, Zimg
+csv            anything else: a table with named columns              see :func:`read_spectrum`
+============== ====================================================== ==========================
+
+Rows that are not a point of the spectrum are dropped and reported, not refused: a frequency of
+0 Hz or below (Parstat writes its DC steps with f = 0) and rows with a missing or non-finite
+value (an aborted sweep's last line).
+
+>>> temperature_from_filename("S12_60C.csv")
+333.15
+>>> temperature_from_filename("neg_-20C.csv")
+253.15
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matdoe.eis.spectrum import Spectrum, check_values
+from matdoe.errors import InvalidRecordError, MissingDependencyError
+
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "read_spectrum",
+    "read_spectrum_bytes",
+    "temperature_from_filename",
+]
+
+#: The formats ``--format`` accepts besides ``auto``.
+FORMATS = (
+    "csv",
+    "biologic",
+    "gamry",
+    "zplot",
+    "autolab",
+    "chinstruments",
+    "parstat",
+    "versastudio",
+    "powersuite",
+)
+_ALIASES = {"tsv": "csv", "txt": "csv", "mpt": "biologic", "mpr": "biologic", "dta": "gamry"}
+_EIS_HINT = "install it with pip install 'matdoe[eis]'"
+
+Arrays = tuple[NDArray[np.float64], NDArray[np.complex128], str]
+
+
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+# Header scale prefixes, case-sensitive on purpose (mHz vs MHz).
+_OHM_SCALE = (("kohm", 1e3), ("kΩ", 1e3), ("Mohm", 1e6), ("MΩ", 1e6), ("mohm", 1e-3), ("mΩ", 1e-3))
+_HZ_SCALE = (("kHz", 1e3), ("MHz", 1e6), ("mHz", 1e-3))
+
+
+def _classify(header: str) -> str | None:
+    """Return "f", "neg_im", "im", "re" or None for one column header."""
+    h = header.strip().lower().replace(" ", "").replace("_", "").replace('"', "''")
+    h = h.replace("′′", "''").replace("″", "''").replace("′", "'")
+    if not h:
+        return None
+    if h.startswith(("freq", "f/", "f(", "f[")) or h in ("f", "hz", "frequency"):
+        return "f"
+    if h.startswith("|z|") or h.startswith(("phase", "mod", "phi", "theta", "time", "cycle")):
+        return None
+    if h.startswith(("-im", "-z''", "-zim", "-zimag", "-z2", "minusim", "negim", "-x")):
+        return "neg_im"
+    if h.startswith(("im", "z''", "zim", "zimag", "z2", "x(", "x/", "imag")) or h == "x":
+        return "im"
+    if h.startswith(("re", "z'", "zre", "zreal", "z1", "r(", "r/", "real")) or h == "r":
+        return "re"
+    return None
+
+
+def _scale(header: str, table: tuple[tuple[str, float], ...]) -> float:
+    text = re.sub("ohm", "ohm", header.replace(" ", ""), flags=re.IGNORECASE)
+    for token, factor in table:
+        if token in text:
+            return factor
+    return 1.0
+
+
+def _split(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    parts = [p.strip() for p in line.split(delimiter)]
+    while parts and parts[-1] == "":
+        parts.pop()  # a trailing delimiter is common in spreadsheet exports
+    return parts
+
+
+def _is_numeric_row(fields: list[str]) -> bool:
+    return bool(fields) and all(
+        _NUMBER.match(x) or x.lower() in ("nan", "inf", "-inf") for x in fields
+    )
+
+
+def _delimiter_of(line: str) -> str | None:
+    for delimiter in ("\t", ";", ","):
+        if delimiter in line:
+            return delimiter
+    return None
+
+
+def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.complex128], str]:
+    lines = text.splitlines()
+    first_data = None
+    delimiter: str | None = None
+    decimal_comma = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        delimiter = _delimiter_of(stripped)
+        fields = _split(stripped, delimiter)
+        decimal_comma = delimiter in (";", "\t") and any("," in x for x in fields)
+        if decimal_comma:
+            fields = [x.replace(",", ".") for x in fields]
+        if _is_numeric_row(fields):
+            first_data = i
+            break
+    if first_data is None:
+        raise InvalidRecordError(f"{name}: no rows of numbers found; is the file empty?")
+
+    # The header is the nearest line above the data whose names we recognise (a commented
+    # header like "# freq,Re(Z),Im(Z)" counts); otherwise the file is headerless.
+    roles: dict[str, int] = {}
+    header_fields: list[str] = []
+    for line in reversed(lines[:first_data]):
+        candidate = line.strip().lstrip("#").strip()
+        if not candidate:
+            continue
+        fields = _split(candidate, _delimiter_of(candidate) if delimiter is None else delimiter)
+        found: dict[str, int] = {}
+        for j, field in enumerate(fields):
+            role = _classify(field)
+            if (
+                role is not None
+                and role not in found
+                and not (role in ("im", "neg_im") and ("im" in found or "neg_im" in found))
+            ):
+                found[role] = j
+        if "f" in found or len(found) >= 2:
+            roles, header_fields = found, fields
+            break
+
+    rows: list[list[float]] = []
+    width = None
+    for i in range(first_data, len(lines)):
+        stripped = lines[i].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        fields = _split(stripped, delimiter)
+        if decimal_comma:
+            fields = [x.replace(",", ".") for x in fields]
+        if not _is_numeric_row(fields):
+            raise InvalidRecordError(
+                f"{name}: line {i + 1} is not a row of numbers: {stripped[:60]!r}"
+            )
+        if width is None:
+            width = len(fields)
+        elif len(fields) != width:
+            raise InvalidRecordError(
+                f"{name}: line {i + 1} has {len(fields)} values but the rows above have {width}; "
+                "the file looks truncated or ragged"
+            )
+        rows.append([float(x) for x in fields])
+    data = np.array(rows, dtype=float)
+
+    if header_fields:
+        missing = [
+            label
+            for label, ok in (
+                ("frequency", "f" in roles),
+                ("Re Z", "re" in roles),
+                ("Im Z or -Im Z", "im" in roles or "neg_im" in roles),
+            )
+            if not ok
+        ]
+        if missing:
+            raise InvalidRecordError(
+                f"{name}: no {' and no '.join(missing)} column among {header_fields}; "
+                "name the columns e.g. freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm"
+            )
+        im_key = "im" if "im" in roles else "neg_im"
+        needed = max(roles["f"], roles["re"], roles[im_key])
+        if data.shape[1] <= needed:
+            raise InvalidRecordError(
+                f"{name}: the header names {len(header_fields)} columns but rows have "
+                f"{data.shape[1]} values"
+            )
+        f_head, re_head, im_head = (header_fields[roles[k]] for k in ("f", "re", im_key))
+        f = data[:, roles["f"]] * _scale(f_head, _HZ_SCALE)
+        re_z = data[:, roles["re"]] * _scale(re_head, _OHM_SCALE)
+        im_z = data[:, roles[im_key]] * _scale(im_head, _OHM_SCALE)
+        description = f"{f_head}, {re_head}, {im_head}"
+        if im_key == "neg_im":
+            im_z = -im_z
+            description += " (sign flipped)"
+    else:
+        if data.shape[1] != 3:
+            raise InvalidRecordError(
+                f"{name}: no header and {data.shape[1]} columns; a headerless file must have "
+                "exactly 3 columns (frequency, Re Z, Im Z) or a header naming them"
+            )
+        f, re_z, im_z = data[:, 0], data[:, 1], data[:, 2]
+        description = "no header: columns 1-3 read as frequency/Hz, Re Z/ohm, Im Z/ohm"
+    return f, _complex(re_z, im_z), description
+
+
+# --- instrument text formats -----------------------------------------------------------------
+
+
+def _complex(re_z: NDArray[np.float64], im_z: NDArray[np.float64]) -> NDArray[np.complex128]:
+    """Re + j Im without arithmetic (1j * inf would warn and give NaN in the real part)."""
+    z = np.empty(np.shape(re_z), dtype=np.complex128)
+    z.real = re_z
+    z.imag = im_z
+    return z
+
+
+def _to_float(cell: str) -> float:
+    """A number as instruments write it: decimal point or decimal comma, quotes around."""
+    text = cell.strip().strip('"').strip()
+    try:
+        return float(text)
+    except ValueError:
+        return float(text.replace(",", "."))
+
+
+def _table(
+    name: str,
+    fmt: str,
+    header: list[str],
+    rows: list[list[str]],
+    wanted: Mapping[str, tuple[str, ...]],
+) -> dict[str, NDArray[np.float64]]:
+    """Pick columns by name from split rows; a row that is not all numbers becomes NaN."""
+    normal = [h.strip().strip('"').strip().lower().replace(" ", "") for h in header]
+    index: dict[str, int] = {}
+    for role, names in wanted.items():
+        for candidate in names:
+            key = candidate.lower().replace(" ", "")
+            if key in normal:
+                index[role] = normal.index(key)
+                break
+        else:
+            raise InvalidRecordError(
+                f"{name}: not a readable {fmt} file (no column {names[0]!r} among "
+                f"{[h.strip() for h in header if h.strip()][:12]})"
+            )
+    if not rows:
+        raise InvalidRecordError(f"{name}: the {fmt} file has no data rows")
+    out = {role: np.full(len(rows), np.nan) for role in wanted}
+    for i, row in enumerate(rows):
+        for role, j in index.items():
+            try:
+                out[role][i] = _to_float(row[j])
+            except (IndexError, ValueError):
+                out[role][i] = np.nan
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _read_biologic_text(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    start = 0
+    if lines and lines[0].startswith("EC-Lab ASCII FILE"):
+        match = re.match(r"\s*Nb header lines\s*:\s*(\d+)", lines[1] if len(lines) > 1 else "")
+        if match is None:
+            raise InvalidRecordError(
+                f"{name}: not a readable biologic file (line 2 should say 'Nb header lines : N')"
+            )
+        start = int(match.group(1))
+        if not 2 <= start <= len(lines):
+            raise InvalidRecordError(
+                f"{name}: not a readable biologic file (it says {start} header lines but has "
+                f"{len(lines)} lines)"
+            )
+    header = lines[start - 1].split("\t") if start else lines[0].split("\t")
+    body = lines[start:] if start else lines[1:]
+    rows = [line.split("\t") for line in body if line.strip()]
+    wanted = {"f": ("freq/Hz",), "re": ("Re(Z)/Ohm",), "neg_im": ("-Im(Z)/Ohm",)}
+    columns = _table(name, "biologic", header, rows, wanted)
+    _one_cycle(name, header, rows)
+    z = _complex(columns["re"], -columns["neg_im"])
+    return columns["f"], z, "freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm (EC-Lab stores -Im Z)"
+
+
+def _one_cycle(name: str, header: list[str], rows: list[list[str]]) -> None:
+    """Refuse an EC-Lab file with several spectra (a loop over cycles): which one is meant?"""
+    normal = [h.strip() for h in header]
+    if "cycle number" not in normal:
+        return
+    j = normal.index("cycle number")
+    cycles = set()
+    for row in rows:
+        try:
+            cycles.add(_to_float(row[j]))
+        except (IndexError, ValueError):
+            continue
+    if len(cycles) > 1:
+        raise InvalidRecordError(
+            f"{name}: the file holds {len(cycles)} spectra (cycle numbers "
+            f"{min(cycles):g}–{max(cycles):g}); export one cycle per file in EC-Lab"
+        )
+
+
+def _read_biologic_binary(name: str, raw: bytes) -> Arrays:
+    try:
+        from galvani import BioLogic
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{name}: reading BioLogic .mpr files needs galvani; {_EIS_HINT}"
+        ) from exc
+    try:
+        mpr = BioLogic.MPRfile(io.BytesIO(raw))
+        data = mpr.data
+        names = data.dtype.names or ()
+    except (ValueError, AssertionError, OSError, NotImplementedError, KeyError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InvalidRecordError(
+            f"{name}: not a readable biologic .mpr file ({detail}); export it from EC-Lab as "
+            "text (.mpt) instead"
+        ) from None
+    missing = [c for c in ("freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm") if c not in names]
+    if missing:
+        raise InvalidRecordError(
+            f"{name}: the .mpr file has no {missing[0]} column; is it an impedance (PEIS/GEIS) run?"
+        )
+    if "cycle number" in names and len(set(np.asarray(data["cycle number"]).tolist())) > 1:
+        cycles = np.asarray(data["cycle number"])
+        raise InvalidRecordError(
+            f"{name}: the file holds {len(set(cycles.tolist()))} spectra (cycle numbers "
+            f"{cycles.min():g}–{cycles.max():g}); export one cycle per file in EC-Lab"
+        )
+    f = np.asarray(data["freq/Hz"], dtype=float)
+    z = _complex(np.asarray(data["Re(Z)/Ohm"], float), -np.asarray(data["-Im(Z)/Ohm"], float))
+    return f, z, "binary .mpr read with galvani: freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm"
+
+
+def _read_gamry(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    start = next((i for i, ln in enumerate(lines) if ln.split("\t")[0].strip() == "ZCURVE"), None)
+    if start is None or start + 2 >= len(lines):
+        raise InvalidRecordError(f"{name}: not a readable gamry file (no ZCURVE table)")
+    header = lines[start + 1].split("\t")
+    rows = []
+    for line in lines[start + 3 :]:
+        # Table rows start with a tab; the next tag (or EXPERIMENTABORTED) ends the table.
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            break
+        rows.append(line.split("\t"))
+    columns = _table(
+        name, "gamry", header, rows, {"f": ("Freq",), "re": ("Zreal",), "im": ("Zimag",)}
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq, Zreal, Zimag (ZCURVE table)"
+
+
+def _split_cells(line: str) -> list[str]:
+    return [c for c in re.split(r"\t|,", line)]
+
+
+def _header_names(line: str) -> list[str]:
+    """Names of a header like ``"  Freq (Hz)    Ampl   Z'(a)"`` (space separated, quoted)."""
+    text = line.strip().strip('"')
+    text = re.sub(r"\s+\(", "(", text)  # "Freq (Hz)" is one name
+    return text.split()
+
+
+def _read_zplot(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    end = next((i for i, ln in enumerate(lines) if ln.strip() == "End Comments"), None)
+    if end is not None:
+        # ZPLOT2 ASCII: the tab-separated column names stand just above "End Comments".
+        header = _header_names(lines[end - 1].replace("\t", " ")) if end > 0 else []
+        body = lines[end + 1 :]
+    else:
+        at = next((i for i, ln in enumerate(lines) if "Freq" in ln and "Z'" in ln), None)
+        if at is None:
+            raise InvalidRecordError(
+                f"{name}: not a readable zplot file (no 'End Comments' line and no column names)"
+            )
+        header = _header_names(lines[at])
+        body = lines[at + 1 :]
+    rows = [[c.strip() for c in _split_cells(line)] for line in body if line.strip()]
+    columns = _table(
+        name, "zplot", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq(Hz), Z'(a), Z''(b)"
+
+
+def _read_autolab(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    at = next(
+        (i for i, ln in enumerate(lines) if "Freq" in ln and "Z'(a)" in ln.replace(" ", "")),
+        None,
+    )
+    if at is None:
+        # A NOVA export: a table with named columns (Frequency (Hz), Z' (Ω), -Z'' (Ω)).
+        f, z, description = _read_plain(name, text)
+        return f, z, "NOVA export: " + description
+    header = _header_names(lines[at])
+    rows = [[c.strip() for c in line.split(",")] for line in lines[at + 1 :] if line.strip()]
+    columns = _table(
+        name, "autolab", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq (Hz), Z'(a), Z''(b)"
+
+
+def _read_chinstruments(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    at = next((i for i, ln in enumerate(lines) if ln.strip().startswith("Freq/Hz")), None)
+    if at is None:
+        raise InvalidRecordError(f"{name}: not a readable chinstruments file (no Freq/Hz line)")
+    header = [h.strip() for h in lines[at].split(",")]
+    rows = [[c.strip() for c in line.split(",")] for line in lines[at + 1 :] if line.strip()]
+    columns = _table(
+        name,
+        "chinstruments",
+        header,
+        rows,
+        {"f": ("Freq/Hz",), "re": ("Z'/ohm",), "im": ('Z"/ohm', "Z''/ohm")},
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Freq/Hz, Z'/ohm, Z\"/ohm"
+
+
+def _read_parstat(name: str, text: str) -> Arrays:
+    lines = [ln for ln in _lines(text) if ln.strip()]
+    header = lines[0].split("\t")
+    rows = [line.split("\t") for line in lines[1:]]
+    columns = _table(
+        name,
+        "parstat",
+        header,
+        rows,
+        {"f": ("Frequency (Hz)",), "re": ("Zre (ohms)",), "im": ("Zim (ohms)",)},
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency (Hz), Zre, Zim (ohms)"
+
+
+def _read_versastudio(name: str, text: str) -> Arrays:
+    lines = _lines(text)
+    segments: list[tuple[list[str], list[list[str]]]] = []
+    i = 0
+    while i < len(lines):
+        match = re.match(r"\s*<Segment(\d+)>", lines[i])
+        if match is None:
+            i += 1
+            continue
+        closing = f"</Segment{match.group(1)}>"
+        header: list[str] = []
+        rows: list[list[str]] = []
+        i += 1
+        while i < len(lines) and lines[i].strip() != closing:
+            line = lines[i]
+            if line.startswith("Definition="):
+                header = [h.strip() for h in line.removeprefix("Definition=").split(",")]
+            elif header and line.strip() and "=" not in line:
+                rows.append(line.split(","))
+            i += 1
+        if header and rows:
+            segments.append((header, rows))
+    with_data = [s for s in segments if any("frequency(hz)" in h.lower() for h in s[0])]
+    if not with_data:
+        raise InvalidRecordError(f"{name}: not a readable versastudio file (no data segment)")
+    if len(with_data) > 1:
+        raise InvalidRecordError(
+            f"{name}: the file holds {len(with_data)} impedance segments; export one per file"
+        )
+    header, rows = with_data[0]
+    columns = _table(
+        name,
+        "versastudio",
+        header,
+        rows,
+        {"f": ("Frequency(Hz)",), "re": ("Z Real",), "im": ("Z Imag",)},
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency(Hz), Z Real, Z Imag"
+
+
+def _read_powersuite(name: str, text: str) -> Arrays:
+    lines = [ln for ln in _lines(text) if ln.strip()]
+    header = lines[0].split("\t")
+    rows = [line.split("\t") for line in lines[1:]]
+    columns = _table(
+        name, "powersuite", header, rows, {"f": ("Frequency",), "re": ("Zre",), "im": ("Zimg",)}
+    )
+    return columns["f"], _complex(columns["re"], columns["im"]), "Frequency, Zre, Zimg"
+
+
+_TEXT_READERS: dict[str, Callable[[str, str], Arrays]] = {
+    "csv": _read_plain,
+    "biologic": _read_biologic_text,
+    "gamry": _read_gamry,
+    "zplot": _read_zplot,
+    "autolab": _read_autolab,
+    "chinstruments": _read_chinstruments,
+    "parstat": _read_parstat,
+    "versastudio": _read_versastudio,
+    "powersuite": _read_powersuite,
+}
+
+_MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # EC-Lab and older Windows software write Latin-1
+
+
+def detect_format(raw: bytes) -> str:
+    """The format of a spectrum file, from its content (see the module docstring).
+
+    >>> detect_format(b"EC-Lab ASCII FILE\\nNb header lines : 3\\n")
+    'biologic'
+    >>> detect_format(b"freq,Re(Z),Im(Z)\\n1,2,3\\n")
+    'csv'
+    """
+    if raw.startswith(_MPR_MAGIC):
+        return "biologic"
+    text = _decode(raw[:200_000])
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    first = lines[0].strip().strip("\ufeff") if lines else ""
+    head = "\n".join(lines[:80])
+    if first.startswith("EC-Lab ASCII FILE"):
+        return "biologic"
+    if first.startswith("freq/Hz\t") and "Re(Z)/Ohm" in first and "-Im(Z)/Ohm" in first:
+        return "biologic"  # EC-Lab's export without its header block
+    if first == "EXPLAIN" or re.search(r"^ZCURVE\tTABLE", text, re.MULTILINE):
+        return "gamry"
+    if first.startswith("ZPLOT2 ASCII") or "ZPlotW Data File" in first:
+        return "zplot"
+    if "Z60W Data File" in first:
+        return "autolab"
+    if re.search(r"^\s*<Segment\d+>", text, re.MULTILINE) and "Definition=" in text:
+        return "versastudio"
+    if "A.C. Impedance" in head or re.search(r"^Freq/Hz,\s*Z'/ohm", text, re.MULTILINE):
+        return "chinstruments"
+    if "Zre (ohms)" in first and "Zim (ohms)" in first and "Frequency (Hz)" in first:
+        return "parstat"
+    if re.match(r"^Frequency\t\s*Zre\t\s*Zimg\s*$", first):
+        return "powersuite"
+    if re.match(r"^Index[;,\t]", first) and "Frequency (Hz)" in first and "Z'" in first:
+        return "autolab"  # NOVA's ASCII export
+    return "csv"
+
+
+def _normal_format(fmt: str | None) -> str:
+    if fmt is None:
+        return "auto"
+    key = fmt.lower().lstrip(".")
+    key = _ALIASES.get(key, key)
+    if key != "auto" and key not in FORMATS:
+        raise InvalidRecordError(f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}")
+    return key
+
+
+def _drop_unusable(
+    name: str, f: NDArray[np.float64], z: NDArray[np.complex128]
+) -> tuple[NDArray[np.bool_], str | None]:
+    """Which rows are points of the spectrum, and a note on the dropped ones."""
+    finite = np.isfinite(f) & np.isfinite(z.real) & np.isfinite(z.imag)
+    positive = finite & (f > 0)
+    non_finite = int(np.sum(~finite))
+    non_positive = int(np.sum(finite & ~positive))
+    if not positive.any():
+        what = []
+        if non_finite:
+            what.append(f"{non_finite} with a missing or non-finite value (NaN, inf)")
+        if non_positive:
+            what.append(f"{non_positive} with a frequency of 0 Hz or below")
+        raise InvalidRecordError(
+            f"{name}: no usable rows: {' and '.join(what)}; is this an impedance spectrum?"
+        )
+    parts = []
+    if non_positive:
+        parts.append(f"{non_positive} with f <= 0 Hz")
+    if non_finite:
+        rows = np.flatnonzero(~finite)[:5] + 1
+        parts.append(
+            f"{non_finite} with a missing or non-finite value (data row "
+            f"{', '.join(map(str, rows))}{'…' if non_finite > 5 else ''})"
+        )
+    note = f"dropped {non_finite + non_positive} rows: {'; '.join(parts)}" if parts else None
+    return positive, note
+
+
+def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> Spectrum:
+    """Read a spectrum from the bytes of a file called ``name`` (see :func:`read_spectrum`)."""
+    if not raw.strip():
+        raise InvalidRecordError(f"{name}: the file is empty")
+    wanted = _normal_format(fmt)
+    detected = detect_format(raw)
+    chosen = detected if wanted == "auto" else wanted
+    how = "detected from content" if wanted == "auto" else "as asked"
+    if raw.startswith(_MPR_MAGIC):
+        if chosen != "biologic":
+            raise InvalidRecordError(
+                f"{name}: this is a binary BioLogic .mpr file, not {chosen}; use --format "
+                "biologic or auto"
+            )
+        f, z, description = _read_biologic_binary(name, raw)
+        text = ""
+    else:
+        text = _decode(raw)
+        try:
+            f, z, description = _TEXT_READERS[chosen](name, text)
+        except InvalidRecordError as exc:
+            if wanted != "auto" and detected != chosen:
+                raise InvalidRecordError(
+                    f"{exc} (the content looks like {detected}: try --format {detected} or auto)"
+                ) from None
+            raise
+    keep, note = _drop_unusable(name, f, z)
+    f, z = f[keep], z[keep]
+    temperature_k = _table_temperature(name, text) if chosen == "csv" else None
+    if temperature_k is not None:
+        description += f"; temperature column: {temperature_k - 273.15:.1f} °C"
+    if chosen == "csv" and np.mean(z.imag > 0) > 0.5:
+        # A plain table's header may call -Im Z "Im Z"; instrument formats state the sign.
+        z = z.conj()
+        description += "; Im Z mostly positive, read as -Im Z (sign flipped)"
+    spectrum = Spectrum(
+        frequency_hz=f,
+        z_real_ohm=z.real,
+        z_imag_ohm=z.imag,
+        source=name,
+        columns=f"{chosen} ({how}): {description}",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        temperature_k=temperature_k,
+        fmt=chosen,
+        notes=(note,) if note else (),
+    )
+    check_values(name, spectrum)
+    return spectrum
+
+
+def read_spectrum(path: str | Path, *, fmt: str | None = "auto") -> Spectrum:
+    """Read an impedance spectrum from a file, its format detected from its content.
+
+    Plain CSV/TSV/TXT tables need a header naming frequency, Re Z and Im Z or -Im Z (BioLogic,
+    Gamry, ZView and spreadsheet spellings are recognised, as are kOhm/kHz scales), or exactly
+    three headerless columns frequency, Re Z, Im Z. Instrument files are read in their own
+    layout (module docstring); BioLogic's binary .mpr needs galvani (``matdoe[eis]``).
+
+    Rows with a frequency of 0 Hz or below, or with a missing or non-finite value, are dropped
+    and listed in ``notes``. In a plain table whose imaginary part comes out positive for most
+    points the column was almost certainly -Im Z under another name: the sign is flipped and
+    ``columns`` says so.
+
+    Args:
+        path: The file.
+        fmt: ``"auto"`` (default: from the content) or one of :data:`FORMATS`.
+
+    Returns:
+        The spectrum, with the file name, the format and columns read, and the SHA-256 of the
+        file bytes.
+
+    Raises:
+        InvalidRecordError: The file is missing, empty, truncated or ragged, lacks a column,
+            has fewer than 10 usable points, or is not in the format asked for.
+        MissingDependencyError: A .mpr file without galvani.
+    """
+    path = Path(path)
+    _normal_format(fmt)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidRecordError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    return read_spectrum_bytes(path.name, raw, fmt=fmt)
+
+
+# --- temperatures ----------------------------------------------------------------------------
+
+
+_TEMPERATURE_HEADER = re.compile(
+    r"^(?P<name>temp(?:erature)?|t)\s*(?:[/(\[]\s*(?P<unit>°?\s*c|deg\s*c|k)\s*[)\]]?)?$",
+    re.IGNORECASE,
+)
+
+
+def _table_temperature(name: str, text: str) -> float | None:
+    r"""The temperature (K) in a column named like "T/°C", "Temperature (K)" or "temp", if any.
+
+    A bare "T" counts only with a unit (it may be time); a temperature column without a unit is
+    read in °C.
+
+    >>> _table_temperature("x.csv", "freq,re,im,T/°C\n1e6,1,-1,60\n1e5,2,-2,60.2\n")
+    333.25
+    """
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    for index, line in enumerate(lines):
+        fields = _split(line, _delimiter_of(line))
+        if _is_numeric_row(fields):
+            return None  # reached the data without a header naming a temperature
+        for column, field in enumerate(fields):
+            match = _TEMPERATURE_HEADER.match(field.strip().strip('"'))
+            if match is None or (match["name"].lower() == "t" and not match["unit"]):
+                continue
+            kelvin = (match["unit"] or "c").replace("°", "").replace(" ", "").lower() == "k"
+            values = []
+            for row in lines[index + 1 :]:
+                cells = _split(row, _delimiter_of(row))
+                if column < len(cells) and _NUMBER.match(cells[column].replace(",", ".")):
+                    values.append(float(cells[column].replace(",", ".")))
+            if not values:
+                return None
+            spread = max(values) - min(values)
+            if spread > 2.0:
+                raise InvalidRecordError(
+                    f"{name}: the temperature column {field!r} varies by {spread:.1f} K; "
+                    "give one spectrum per temperature"
+                )
+            median = float(np.median(values))
+            return median if kelvin else median + 273.15
+    return None
+
+
+_FILENAME_TEMPERATURE = re.compile(
+    # A sign counts only after a separator ("S1_-20C"), not inside a word ("run-333K").
+    r"(?:(?<=^)|(?<=[\s_(\[-]))(?P<sign>[-−]?)(?P<number>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>°\s*C|deg\s*C|degC|C|c|K)(?![A-Za-z0-9])"
+)
+
+
+def temperature_from_filename(name: str) -> float | None:
+    """Temperature (K) written in a file name, or ``None`` if there is none (or two differ).
+
+    Recognises a number followed by C, °C, degC or K, standing apart from other digits and
+    letters: ``S12_60C.csv``, ``run-333K.mpt``, ``x_25degC``, ``pellet 40.5 °C.txt``,
+    ``neg_-20C.csv`` (a minus sign right after a separator is the sign). The unit is in the
+    name, so the number is read with it by :func:`matdoe.units.parse`; whether the
+    temperature is plausible is the caller's check (:mod:`matdoe.plausibility`).
+
+    Raises:
+        InvalidRecordError: The name's temperature is at or below absolute zero.
+
+    >>> temperature_from_filename("run-333K.mpt")
+    333.0
+    >>> temperature_from_filename("x_25degC") is None, temperature_from_filename("S12.csv") is None
+    (False, True)
+    """
+    from matdoe import units
+
+    stem = Path(name).name
+    found = set()
+    for match in _FILENAME_TEMPERATURE.finditer(stem):
+        sign = "-" if match["sign"] else ""
+        unit = match["unit"].replace(" ", "")
+        spelled = f"{sign}{match['number']}{'K' if unit == 'K' else 'degC'}"
+        kelvin = units.parse(spelled, "temperature", name=f"{stem}: temperature in the name")
+        found.add(round(kelvin, 6))
+    if len(found) != 1:
+        return None
+    return found.pop()
