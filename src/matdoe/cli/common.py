@@ -174,6 +174,17 @@ def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+@contextlib.contextmanager
+def progress(length: int, label: str) -> Iterator[Any]:
+    """A progress bar on a terminal's stderr; nothing when stderr is a file or a pipe (so a
+    refusal stays one line in a log). Yields a function to call once per finished item."""
+    if length < 2 or not sys.stderr.isatty():
+        yield lambda *_: None
+        return
+    with typer.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda *_: bar.update(1)
+
+
 def confirm(question: str, *, yes: bool) -> None:
     """Ask before a change that replaces or deletes a record; ``--yes`` answers for scripts.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from matdoe.cli.common import (
     new_app,
     output,
     parse_assignments,
+    progress,
     transaction,
 )
 from matdoe.errors import InvalidRecordError
@@ -336,14 +336,12 @@ def eis(
     from matdoe.errors import FitError
 
     options = _options(fmt, circuit, guess, resistance, keep_inductive, fmin, fmax)
+    if temperature is not None:  # a bad flag is one line, before any file is read
+        _quantity(temperature, "temperature", "--temperature")
     paths = expand_spectrum_files(files)
-    with typer.progressbar(length=len(paths), label="fitting spectra", file=sys.stderr) as bar:
+    with progress(len(paths), "fitting spectra") as advance:
         fitted = fit_spectra(
-            paths,
-            temperature=temperature,
-            options=options,
-            force=force,
-            progress=lambda _path: bar.update(1),
+            paths, temperature=temperature, options=options, force=force, progress=advance
         )
     if plot is not None:
         written = write_spectrum_plots(plot, fitted, bode=bode, drt=drt)
