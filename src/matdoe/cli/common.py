@@ -151,17 +151,27 @@ def open_database(
                 f"{mask_url(url)} is not a matdoe database yet; run `matdoe init` first"
             )
         if revision != HEAD:
+            from matdoe.db.migrate import check_known
+
+            check_known(revision, mask_url(url))
             raise DatabaseError(
-                f"{mask_url(url)} has an older schema; upgrade it with `matdoe init`"
+                f"{mask_url(url)} has an older schema (revision {revision}); upgrade it with "
+                "`matdoe init`"
             )
     return engine, session_factory(engine)
 
 
 @contextlib.contextmanager
-def transaction(ctx: typer.Context) -> Iterator[Session]:
-    """One transaction for the whole command: committed on success, rolled back on any error."""
-    _engine, factory = open_database(ctx)
-    with factory.begin() as session:
+def transaction(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction for the whole command: committed on success, rolled back on any error.
+
+    ``read_only`` for commands that only look: on SQLite they take no lock, so they neither wait
+    for a long import nor make a writer wait (see ``matdoe.db.engine``).
+    """
+    from matdoe.db import session_factory
+
+    engine, _factory = open_database(ctx)
+    with session_factory(engine, read_only=read_only).begin() as session:
         yield session
 
 

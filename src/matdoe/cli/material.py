@@ -89,7 +89,7 @@ def list_(
     """List the catalogue."""
     from matdoe.db.store import list_materials, material_row
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         rows = [material_row(m) for m in list_materials(session, kind=kind)]
     columns = LIST_COLUMNS if fmt == Format.table else None
     output(rows, fmt, columns, empty="no materials yet; add one with `matdoe material add`")
@@ -100,7 +100,7 @@ def show(ctx: typer.Context, name: str = typer.Argument(...), fmt: Format = FORM
     """Show one material with every field."""
     from matdoe.db.store import find_material, material_row
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         row = material_row(find_material(session, name))
     if fmt == Format.table:
         typer.echo(key_values(list(row.items())))

@@ -118,7 +118,7 @@ def list_(
     from matdoe.db.models import Measurement, Sample
     from matdoe.db.store import find_sample
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         query = (
             select(Measurement, Sample.label).join(Sample).order_by(Sample.label, Measurement.id)
         )

@@ -162,7 +162,7 @@ def list_(
     """List suggestions with their predictions and, once made, the measured value."""
     from matdoe.campaign import suggestion_table
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         rows = suggestion_table(session, status=status)
     output(rows, fmt, empty="no suggestions yet; ask with `matdoe suggest`")
 
