@@ -305,12 +305,12 @@ def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
         yield row
 
 
-def iter_csv_rows(path: Path) -> Iterator[CsvRow]:
+def iter_csv_rows(path: Path, *, allow_empty: bool = False) -> Iterator[CsvRow]:
     """Rows of a CSV (comma, semicolon or tab separated) as dicts, read as a stream.
 
     '#' lines are comments. Each row is a :class:`CsvRow` whose ``line`` is its line number in
     the file (comments and blank lines counted), so that errors point at the line a person sees
-    in an editor. Refuses a file with no header or no rows.
+    in an editor. Refuses a file with no header, or (unless ``allow_empty``) no rows.
     """
     lines = _uncommented(_file_lines(path))
     skipped: list[str] = []
@@ -355,7 +355,7 @@ def iter_csv_rows(path: Path) -> Iterator[CsvRow]:
         yield item
     if header is None:
         raise InvalidRecordError(f"{path.name}: no header row")
-    if not count:
+    if not count and not allow_empty:
         raise InvalidRecordError(f"{path.name}: a header but no rows")
 
 
@@ -571,8 +571,9 @@ def _no_repeats(keys: Iterable[str], name: str, what: str) -> None:
         seen.add(key)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Write rows as CSV with a fixed column order (JSON for dict/list cells)."""
+def write_csv(path: Path, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
+    """Write rows as CSV with a fixed column order (JSON for dict/list cells); the row count."""
+    count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         # csv quotes a cell with "\n" but not one with a lone "\r" (not in the line terminator);
@@ -582,6 +583,8 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Non
         for row in rows:
             cells = [_csv_value(row.get(c)) for c in columns]
             (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
+            count += 1
+    return count
 
 
 def _csv_value(value: Any) -> str:

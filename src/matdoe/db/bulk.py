@@ -285,11 +285,30 @@ def _last_value(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
-def insert_many(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with the same keys) in one executemany.
+def _copy(connection: Any, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows through COPY, in the connection's transaction (driver errors are
+    wrapped as SQLAlchemy's, so that they are translated like any other)."""
+    from sqlalchemy import exc as sa_exc
 
-    The statement is compiled once and each column's bind processor applied directly: SQLAlchemy
-    would rebuild the parameters of every row, which costs more than SQLite's own work.
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    error = dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[k] for k in keys])
+    except error as exc:
+        raise sa_exc.DBAPIError.instance(statement, None, exc, error, dialect=dialect) from exc
+
+
+def insert_many(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) in one statement.
+
+    SQLite: one executemany of a statement compiled once, each column's bind processor applied
+    directly (SQLAlchemy would rebuild the parameters of every row, which costs more than
+    SQLite's own work). PostgreSQL: COPY.
     """
     if not rows:
         return
@@ -307,6 +326,9 @@ def insert_many(connection: Any, table: Table, rows: list[dict[str, Any]]) -> No
         for row in rows:
             for key, convert in processors.items():
                 row[key] = convert(row[key])
+    if dialect.name == "postgresql":
+        _copy(connection, table, keys, rows)
+        return
     if compiled.positional:
         order = compiled.positiontup or []
         parameters: list[Any] = [tuple([row[k] for k in order]) for row in rows]
