@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, key_values, new_app, output, transaction
+from matdoe.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    info,
+    key_values,
+    new_app,
+    output,
+    plot_target,
+    save_figure,
+    transaction,
+)
 
 app = new_app("Derived values: Arrhenius fits of conductivity against temperature.")
 
@@ -25,10 +35,11 @@ def arrhenius(
     """Fit Ea ± standard error, the prefactor and R²; sigma at 25 and 30 °C; store the fit."""
     from matdoe.analysis import arrhenius_figure, arrhenius_summary
 
+    plot_target(plot, "--plot")
     with transaction(ctx) as session:
         summary = arrhenius_summary(session, label, form=form)
         if plot is not None:
-            arrhenius_figure(session, label, form=form).savefig(plot, dpi=150, bbox_inches="tight")
+            save_figure(arrhenius_figure(session, label, form=form), plot, "--plot")
     if fmt == Format.table:
         typer.echo(key_values(list(summary.items())))
     else:

@@ -175,6 +175,61 @@ def transaction(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Sess
         yield session
 
 
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".eps", ".ps")
+
+
+def plot_target(path: Path | None, option: str) -> Path | None:
+    """Check a figure file given with ``option`` before the command does anything.
+
+    Its folder must exist and be writable and the name must end in a figure type; anything
+    else is one line, so that a typo is found before a measurement is stored.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        raise MatdoeError(f"{option} {path}: is a folder; give a file name such as fit.png")
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise MatdoeError(
+            f"{option} {path}: name the figure with one of {', '.join(FIGURE_SUFFIXES)}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise MatdoeError(f"{option} {path}: the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise MatdoeError(f"{option} {path}: cannot write in the folder {folder}")
+    return path
+
+
+def plot_folder(path: Path, option: str) -> Path:
+    """A folder for figures given with ``option``: made if its parent exists, else one line."""
+    if path.exists() and not path.is_dir():
+        raise MatdoeError(f"{option} {path}: is a file, not a folder for the figures")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise MatdoeError(
+                f"{option} {path}: the folder {path.parent} does not exist; create it first"
+            )
+        try:
+            path.mkdir()
+        except OSError as exc:
+            raise MatdoeError(
+                f"{option} {path}: cannot create it ({exc.strerror or exc})"
+            ) from None
+    if not os.access(path, os.W_OK):
+        raise MatdoeError(f"{option} {path}: cannot write in this folder")
+    return path
+
+
+def save_figure(figure: Any, path: Path, option: str) -> None:
+    """Save a matplotlib figure; a file-system error is one line naming the option."""
+    try:
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+    except OSError as exc:
+        raise MatdoeError(
+            f"{option} {path}: cannot save the figure ({exc.strerror or exc})"
+        ) from None
+
+
 def info(message: str) -> None:
     """A message for the person (stderr, so stdout stays clean for data)."""
     typer.echo(message, err=True)

@@ -166,7 +166,11 @@ def eis(
 ) -> None:
     """Fit impedance spectra, take the electrolyte resistance, store sigma at each temperature."""
     from matdoe.analysis import fit_spectra, store_spectra
+    from matdoe.cli.common import plot_target
 
+    # Before anything is fitted or stored: a bad figure path must not leave half a command.
+    plot_target(plot, "--plot")
+    plot_target(arrhenius_plot, "--arrhenius-plot")
     with typer.progressbar(length=len(files), label="fitting spectra", file=sys.stderr) as bar:
         fitted = fit_spectra(
             files, temperature=temperature, circuit=circuit, progress=lambda _path: bar.update(1)

@@ -30,7 +30,9 @@ def suggest_command(
     max_vol: float | None = typer.Option(None, help="highest vol% to propose"),
     max_milling: str | None = typer.Option(None, help="longest milling time, e.g. 8h"),
     batch_mg: float = typer.Option(500.0, help="batch mass for the recipe to weigh, mg"),
-    seed: int = typer.Option(0, help="random seed (same seed, same data: same suggestions)"),
+    seed: int = typer.Option(
+        0, min=0, max=2**32 - 1, help="random seed (same seed, same data: same suggestions)"
+    ),
     fmt: Format = FORMAT_OPTION,
     dry_run: bool = typer.Option(False, help="show the suggestions without storing them"),
 ) -> None:
