@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from matdoe.db.models import Fit, Material, Measurement, Pellet, Revision, Sample, Suggestion
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
-from matdoe.records import SampleRecord
+from matdoe.records import PelletRecord, SampleRecord
 from matdoe.tables import SampleItem
 
 CHUNK = 5_000  # rows of one table per INSERT (and per spooled chunk)
@@ -56,6 +56,11 @@ class _Geometry:
     thickness_cm: float | None
     area_cm2: float | None
     id: int | None = None
+
+
+def geometry_of(pellet: PelletRecord | None) -> _Geometry | None:
+    """The pellet geometry of a record, standing in for the stored pellet before it exists."""
+    return None if pellet is None else _Geometry(pellet.thickness_cm, pellet.area_cm2)
 
 
 @dataclass(slots=True)
@@ -190,7 +195,7 @@ def prepare_samples(session: Session, items: Iterable[SampleItem]) -> PreparedIm
                         "created_at": now,
                         "updated_at": now,
                     }
-                    geometry = _Geometry(record.pellet.thickness_cm, record.pellet.area_cm2)
+                    geometry = geometry_of(record.pellet)
                     prepared.n_pellets += 1
                 index = len(prepared.samples)
                 prepared.samples[record.label] = _SampleState(index, geometry)

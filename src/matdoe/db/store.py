@@ -161,7 +161,9 @@ def add_sample(session: Session, record: SampleRecord) -> Sample:
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
     masses = _masses(record, host, scaffold)
-    pellet = record.pellet
+    from matdoe.db.bulk import geometry_of
+
+    pellet = geometry_of(record.pellet)
     for index, measurement in enumerate(record.measurements, start=1):
         # Checked before the first INSERT: a refused sample advances no id sequence.
         measurement_values(
