@@ -100,10 +100,9 @@ def test_rows_of_one_sample_may_be_far_apart_in_the_file(
     for t in (303.15, 318.15, 333.15):
         rows += [f"S-{k},Na2B12H12,A200,35,{t},{1e-4 * (1 + k)}" for k in range(50)]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with session_factory.begin() as session:
-        with prepare_samples(session, iter_samples(path)) as prepared:
-            assert (prepared.n_samples, prepared.n_measurements) == (50, 150)
-            write_samples(session, prepared)
+    with session_factory.begin() as session, prepare_samples(session, iter_samples(path)) as p:
+        assert (p.n_samples, p.n_measurements) == (50, 150)
+        write_samples(session, p)
     from matdoe.db.bundle import export_tables
 
     with session_factory() as session:
@@ -125,10 +124,12 @@ def test_a_refused_row_at_the_end_writes_nothing(
     rows.append("S-0,Na2B12H12,A200,40,313.15,1e-4")  # same label, another recipe
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     before = dump()
-    with pytest.raises(InvalidRecordError, match=r"row 3002: sample 'S-0' differs from row 2"):
-        with session_factory.begin() as session:
-            with prepare_samples(session, iter_samples(path)) as prepared:
-                write_samples(session, prepared)
+    with (
+        pytest.raises(InvalidRecordError, match=r"row 3002: sample 'S-0' differs from row 2"),
+        session_factory.begin() as session,
+        prepare_samples(session, iter_samples(path)) as prepared,
+    ):
+        write_samples(session, prepared)
     assert dump() == before
 
 
