@@ -21,7 +21,7 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "accuracy", "latency")
+MODULES = ("doe", "accuracy", "latency", "reliability")
 PACKAGES = (
     "matdoe",
     "numpy",
