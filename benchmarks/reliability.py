@@ -71,24 +71,32 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in skip}
 
 
+# Linux keeps a process's peak memory across exec, so a child of this (large) process would
+# report this process's size: a small launcher starts matdoe and reports its children's peak.
+LAUNCHER = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
 def run_matdoe(url: str, *args: str, cwd: Path) -> Run:
     """One ``matdoe --db URL ...`` subprocess: wall time, peak RSS (MB), exit code."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [*matdoe_command(), "--db", url, *args],
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *matdoe_command(), "--db", url, *args],
         cwd=cwd,
         env=_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        check=False,
     )
-    assert process.stderr is not None
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    process.stderr.close()
-    return Run(time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode, stderr)
+    elapsed = time.perf_counter() - started
+    *message, peak_kb = done.stderr.rstrip("\n").split("\n")
+    return Run(elapsed, int(peak_kb) / 1024, done.returncode, "\n".join(message))
 
 
 # ------------------------------------------------------------------------------- databases

@@ -68,39 +68,50 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        # Canonical key order, so that export → import → export is byte-identical.
-        return json.loads(json.dumps(value, sort_keys=True))
-    return value
+def _canonical_text(row: dict[str, Any]) -> str:
+    return json.dumps(
+        row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
 
 
 def canonical_line(row: dict[str, Any]) -> bytes:
-    """A row as the single-file manifest hashes it: sorted keys, no spaces, one line.
+    """A row as the single-file manifest hashes it (and the file holds it): sorted keys, no
+    spaces, one line.
 
     >>> canonical_line({"b": 1, "a": "é"})
     b'{"a":"\\xc3\\xa9","b":1}\\n'
     """
-    return (
-        json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        + "\n"
-    ).encode("utf-8")
+    return (_canonical_text(row) + "\n").encode("utf-8")
+
+
+def _not_restorable(
+    name: str, row: dict[str, Any], column: str | None = None
+) -> InvalidRecordError:
+    where = f"column {column!r}" if column else "a JSON value"
+    record = f"{name} {row['id']}" if row.get("id") is not None else f"table {name!r}"
+    return InvalidRecordError(
+        f"{record}: {where} holds NaN or an infinity, which no backup can hold; "
+        "correct that record first (e.g. `matdoe measure edit`)"
+    )
 
 
 def _rows(session: Session, name: str) -> Iterator[dict[str, Any]]:
-    """Every row of a table, ordered by id, as JSON-able dicts; read in batches."""
+    """Every row of a table, ordered by id, as JSON-able dicts (dates as ISO text); read in
+    batches. A non-finite number is refused with the record it is in."""
     table = _table(name)
+    dates = [c.name for c in table.columns if isinstance(c.type, Date | DateTime)]
+    floats = [c.name for c in table.columns if isinstance(c.type, Float)]
     query = select(table).order_by(table.c.id).execution_options(yield_per=2000)
     for row in session.execute(query).mappings():
-        out = {k: _jsonable(v) for k, v in row.items()}
-        for column, value in out.items():
-            if isinstance(value, float) and not math.isfinite(value):
-                raise InvalidRecordError(
-                    f"{name} {out.get('id')}: column {column!r} holds {value}, which no backup "
-                    "can hold; correct that record first (e.g. `matdoe measure edit`)"
-                )
+        out = dict(row)
+        for column in dates:
+            value = out[column]
+            if value is not None:
+                out[column] = value.isoformat()
+        for column in floats:
+            value = out[column]
+            if value is not None and not math.isfinite(value):
+                raise _not_restorable(name, out, column)
         yield out
 
 
@@ -199,8 +210,13 @@ def _write_json(session: Session, handle: IO[str], progress: Progress | None) ->
         digest, count = hashlib.sha256(), 0
         handle.write(("," if position else "") + f"\n  {json.dumps(name)}: [")
         for row in _rows(session, name):
-            digest.update(canonical_line(row))
-            handle.write(("," if count else "") + "\n   " + json.dumps(row, ensure_ascii=False))
+            # The line the manifest hashes is the line the file holds: one serialisation.
+            try:
+                line = _canonical_text(row)
+            except ValueError:  # NaN or an infinity inside a JSON value
+                raise _not_restorable(name, row) from None
+            digest.update(line.encode("utf-8") + b"\n")
+            handle.write(("," if count else "") + "\n   " + line)
             count += 1
         handle.write("\n  ]" if count else "]")
         manifest[name] = {"rows": count, "sha256": digest.hexdigest()}
@@ -218,7 +234,12 @@ def _write_folder(session: Session, folder: Path, progress: Progress | None) -> 
     manifest: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         path = folder / f"{name}.csv"
-        count = write_csv(path, _rows(session, name), [c.name for c in _table(name).columns])
+        try:
+            count = write_csv(path, _rows(session, name), [c.name for c in _table(name).columns])
+        except ValueError as exc:  # NaN or an infinity inside a JSON value
+            if isinstance(exc, InvalidRecordError):
+                raise
+            raise _not_restorable(name, {}) from None
         manifest[name] = {"rows": count, "sha256": _file_sha256(path)}
         if progress is not None:
             progress(name, count)
