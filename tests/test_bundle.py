@@ -512,3 +512,25 @@ def test_old_export_without_checksums_needs_unverified(
     result = _cli(target, "import", "--unverified", str(path))
     assert result.exit_code == 0, result.stderr
     assert "1 sample" in result.stderr
+
+
+def test_a_stored_infinity_is_named_instead_of_a_broken_backup(
+    db_url: str, backend: str, make_sample: Any, tmp_path: Path
+) -> None:
+    """Older versions could store sigma = inf; an export names the record instead of writing
+    a backup that no import reads."""
+    import sqlalchemy as sa
+
+    from test_cli import assert_refused
+
+    make_sample("S-1", temperatures_c=(30,))
+    engine = sa.create_engine(db_url)
+    infinity = "9e999" if backend == "sqlite" else "'Infinity'::float8"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"UPDATE measurement SET sigma_s_cm = {infinity}"))
+    engine.dispose()
+    for target in ("inf.json", "inf-csv"):
+        result = _cli(db_url, "export", str(tmp_path / target))
+        assert_refused(result, "measurement 1", "sigma_s_cm", "NaN or an infinity")
+        assert not (tmp_path / target).exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

@@ -384,7 +384,6 @@ def write_samples(
     }
     sample_ids = array.array("q", bytes(8 * prepared.n_samples))
     pellet_ids = array.array("q", bytes(8 * prepared.n_samples))
-    labels: dict[int, str] = {}
     user = current_user()
     written = 0
     for chunk in prepared.chunks():
@@ -392,14 +391,15 @@ def write_samples(
         new_ids = ids["sample"].take(len(samples))
         sample_rows: list[dict[str, Any]] = []
         pellet_rows: list[tuple[int, dict[str, Any]]] = []
+        pellet_keys: list[str] = []
         for (_, index, row, pellet_row), sample_id in zip(samples, new_ids, strict=True):
             sample_ids[index] = sample_id
             row["id"] = sample_id
             sample_rows.append(row)
-            labels[index] = row["label"]
             if pellet_row is not None:
                 pellet_row["sample_id"] = sample_id
                 pellet_rows.append((index, pellet_row))
+                pellet_keys.append(row["label"])
         for (index, pellet_row), pellet_id in zip(
             pellet_rows, ids["pellet"].take(len(pellet_rows)), strict=True
         ):
@@ -419,7 +419,7 @@ def write_samples(
         now = utcnow_naive()
         for name, rows, key in (
             ("sample", sample_rows, [r["label"] for r in sample_rows]),
-            ("pellet", [p for _, p in pellet_rows], [labels[i] for i, _ in pellet_rows]),
+            ("pellet", [p for _, p in pellet_rows], pellet_keys),
             ("measurement", measurement_rows, [m[4] for m in measurements]),
         ):
             if not rows:

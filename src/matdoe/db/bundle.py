@@ -31,7 +31,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import IO, Any, get_args
 
@@ -95,24 +95,28 @@ def _not_restorable(
     )
 
 
-def _rows(session: Session, name: str) -> Iterator[dict[str, Any]]:
+def _rows(session: Session, name: str) -> Generator[dict[str, Any], None, None]:
     """Every row of a table, ordered by id, as JSON-able dicts (dates as ISO text); read in
     batches. A non-finite number is refused with the record it is in."""
     table = _table(name)
     dates = [c.name for c in table.columns if isinstance(c.type, Date | DateTime)]
     floats = [c.name for c in table.columns if isinstance(c.type, Float)]
     query = select(table).order_by(table.c.id).execution_options(yield_per=2000)
-    for row in session.execute(query).mappings():
-        out = dict(row)
-        for column in dates:
-            value = out[column]
-            if value is not None:
-                out[column] = value.isoformat()
-        for column in floats:
-            value = out[column]
-            if value is not None and not math.isfinite(value):
-                raise _not_restorable(name, out, column)
-        yield out
+    result = session.execute(query)  # a server-side cursor on PostgreSQL: closed below
+    try:
+        for row in result.mappings():
+            out = dict(row)
+            for column in dates:
+                value = out[column]
+                if value is not None:
+                    out[column] = value.isoformat()
+            for column in floats:
+                value = out[column]
+                if value is not None and not math.isfinite(value):
+                    raise _not_restorable(name, out, column)
+            yield out
+    finally:
+        result.close()
 
 
 def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
@@ -209,15 +213,16 @@ def _write_json(session: Session, handle: IO[str], progress: Progress | None) ->
     for position, name in enumerate(TABLES):
         digest, count = hashlib.sha256(), 0
         handle.write(("," if position else "") + f"\n  {json.dumps(name)}: [")
-        for row in _rows(session, name):
-            # The line the manifest hashes is the line the file holds: one serialisation.
-            try:
-                line = _canonical_text(row)
-            except ValueError:  # NaN or an infinity inside a JSON value
-                raise _not_restorable(name, row) from None
-            digest.update(line.encode("utf-8") + b"\n")
-            handle.write(("," if count else "") + "\n   " + line)
-            count += 1
+        with contextlib.closing(_rows(session, name)) as rows:
+            for row in rows:
+                # The line the manifest hashes is the line the file holds: one serialisation.
+                try:
+                    line = _canonical_text(row)
+                except ValueError:  # NaN or an infinity inside a JSON value
+                    raise _not_restorable(name, row) from None
+                digest.update(line.encode("utf-8") + b"\n")
+                handle.write(("," if count else "") + "\n   " + line)
+                count += 1
         handle.write("\n  ]" if count else "]")
         manifest[name] = {"rows": count, "sha256": digest.hexdigest()}
         if progress is not None:
@@ -235,7 +240,8 @@ def _write_folder(session: Session, folder: Path, progress: Progress | None) -> 
     for name in TABLES:
         path = folder / f"{name}.csv"
         try:
-            count = write_csv(path, _rows(session, name), [c.name for c in _table(name).columns])
+            with contextlib.closing(_rows(session, name)) as rows:
+                count = write_csv(path, rows, [c.name for c in _table(name).columns])
         except ValueError as exc:  # NaN or an infinity inside a JSON value
             if isinstance(exc, InvalidRecordError):
                 raise
