@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import array
 import datetime as dt
+import logging
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -300,12 +301,18 @@ def _copy(connection: Any, table: Table, keys: list[str], rows: list[dict[str, A
     statement = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
     driver = connection.connection.driver_connection
     error = dialect.loaded_dbapi.Error
+    # When the COPY fails (the server vanished), psycopg also logs that it could not end it:
+    # the failure is reported once, as matdoe's one line, not twice.
+    logger = logging.getLogger("psycopg")
+    was_disabled, logger.disabled = logger.disabled, True
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([row[k] for k in keys])
     except error as exc:
         raise sa_exc.DBAPIError.instance(statement, None, exc, error, dialect=dialect) from exc
+    finally:
+        logger.disabled = was_disabled
 
 
 def insert_many(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
