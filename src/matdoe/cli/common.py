@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from matdoe.errors import DatabaseError, MatdoeError
+from matdoe.errors import DatabaseError, InvalidRecordError, MatdoeError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -187,36 +187,38 @@ def plot_target(path: Path | None, option: str) -> Path | None:
     if path is None:
         return None
     if path.is_dir():
-        raise MatdoeError(f"{option} {path}: is a folder; give a file name such as fit.png")
+        raise InvalidRecordError(f"{option} {path}: is a folder; give a file name such as fit.png")
     if path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise MatdoeError(
+        raise InvalidRecordError(
             f"{option} {path}: name the figure with one of {', '.join(FIGURE_SUFFIXES)}"
         )
     folder = path.parent
     if not folder.is_dir():
-        raise MatdoeError(f"{option} {path}: the folder {folder} does not exist; create it first")
+        raise InvalidRecordError(
+            f"{option} {path}: the folder {folder} does not exist; create it first"
+        )
     if not os.access(folder, os.W_OK):
-        raise MatdoeError(f"{option} {path}: cannot write in the folder {folder}")
+        raise InvalidRecordError(f"{option} {path}: cannot write in the folder {folder}")
     return path
 
 
 def plot_folder(path: Path, option: str) -> Path:
     """A folder for figures given with ``option``: made if its parent exists, else one line."""
     if path.exists() and not path.is_dir():
-        raise MatdoeError(f"{option} {path}: is a file, not a folder for the figures")
+        raise InvalidRecordError(f"{option} {path}: is a file, not a folder for the figures")
     if not path.exists():
         if not path.parent.is_dir():
-            raise MatdoeError(
+            raise InvalidRecordError(
                 f"{option} {path}: the folder {path.parent} does not exist; create it first"
             )
         try:
             path.mkdir()
         except OSError as exc:
-            raise MatdoeError(
+            raise InvalidRecordError(
                 f"{option} {path}: cannot create it ({exc.strerror or exc})"
             ) from None
     if not os.access(path, os.W_OK):
-        raise MatdoeError(f"{option} {path}: cannot write in this folder")
+        raise InvalidRecordError(f"{option} {path}: cannot write in this folder")
     return path
 
 
@@ -225,7 +227,7 @@ def save_figure(figure: Any, path: Path, option: str) -> None:
     try:
         figure.savefig(path, dpi=150, bbox_inches="tight")
     except OSError as exc:
-        raise MatdoeError(
+        raise InvalidRecordError(
             f"{option} {path}: cannot save the figure ({exc.strerror or exc})"
         ) from None
 

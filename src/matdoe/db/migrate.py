@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
-from matdoe.errors import DatabaseError
+from matdoe.errors import NewerSchemaError
 
 VERSION_TABLE = "matdoe_alembic_version"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -47,10 +47,6 @@ def known_revisions() -> frozenset[str]:
     return frozenset(
         path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py")
     )
-
-
-class NewerSchemaError(DatabaseError):
-    """The database was upgraded by a newer matdoe than this one."""
 
 
 def check_known(revision: str | None, where: str) -> None:
