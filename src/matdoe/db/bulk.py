@@ -112,7 +112,7 @@ def items_of(records: Iterable[SampleRecord]) -> Iterator[SampleItem]:
             yield SampleItem(record.label, f"measurement {number}", measurement=measurement)
 
 
-def _check_suggestions(session: Session, ids: Iterable[int]) -> None:
+def check_suggestions(session: Session, ids: Iterable[int]) -> None:
     """Every suggestion exists and is pending (else a sample made from it would relabel it)."""
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
@@ -228,7 +228,7 @@ def prepare_samples(session: Session, items: Iterable[SampleItem]) -> PreparedIm
             pickle.dump(chunk, prepared.spool, protocol=pickle.HIGHEST_PROTOCOL)
         prepared.suggestion_ids = sorted(suggestions)
         _check_labels(session, prepared.samples)
-        _check_suggestions(session, prepared.suggestion_ids)
+        check_suggestions(session, prepared.suggestion_ids)
     except BaseException:
         prepared.close()
         raise
@@ -363,7 +363,7 @@ def write_samples(
 
     _check_labels(session, prepared.samples)
     if prepared.suggestion_ids:
-        _check_suggestions(session, prepared.suggestion_ids)
+        check_suggestions(session, prepared.suggestion_ids)
         # Claim them: a concurrent import or `sample add` of the same suggestion waits on the
         # row lock (PostgreSQL) or the write lock (SQLite), then finds it no longer pending.
         for start in range(0, len(prepared.suggestion_ids), CHUNK):

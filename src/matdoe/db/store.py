@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from matdoe.db.bulk import check_suggestions, geometry_of
 from matdoe.db.models import (
     Fit,
     Material,
@@ -161,8 +162,6 @@ def add_sample(session: Session, record: SampleRecord) -> Sample:
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
     masses = _masses(record, host, scaffold)
-    from matdoe.db.bulk import geometry_of
-
     pellet = geometry_of(record.pellet)
     for index, measurement in enumerate(record.measurements, start=1):
         # Checked before the first INSERT: a refused sample advances no id sequence.
@@ -207,9 +206,7 @@ def _claim_suggestion(session: Session, suggestion_id: int) -> None:
     """
     from sqlalchemy import update
 
-    from matdoe.db.bulk import _check_suggestions
-
-    _check_suggestions(session, [suggestion_id])
+    check_suggestions(session, [suggestion_id])
     claimed = session.execute(
         update(Suggestion)
         .where(Suggestion.id == suggestion_id, Suggestion.status == "pending")
