@@ -21,7 +21,7 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "accuracy", "latency", "eis")
+MODULES = ("doe", "accuracy", "latency", "eis", "reliability")
 PACKAGES = (
     "matdoe",
     "numpy",

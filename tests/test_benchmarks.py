@@ -86,3 +86,13 @@ def test_bounds_are_never_rounded_in_the_projects_favour() -> None:
     assert fmt_bound(1.23, 1.5) == "1.23"
     assert fmt_pct_bound(0.8996, 0.90) == "89.96 %"
     assert fmt_pct_bound(0.98004, 0.98) == "98.004 %"
+
+
+def test_reliability_quick_reports_its_targets() -> None:
+    reliability = _module("reliability")
+    section = reliability.run(quick=True)
+    assert section.startswith("## Reliability at scale")
+    assert "| SQLite | 500 |" in section
+    assert "not judged (quick run)" in section
+    assert "Four imports started at once" in section and "exit codes [0, 0, 0, 0]" in section
+    assert "| mask_url |" in section

@@ -10,12 +10,16 @@
 
 Nothing here is a measurement: the twin is built from the paper's stated facts plus assumed
 curve shapes (see :class:`matdoe.simulate.DigitalTwin`).
+
+The demo deletes nothing it did not make. It builds into a folder that does not exist yet or is
+empty, and marks it as its own with a marker file (:data:`MARKER`); a later run reuses only a
+folder with that marker, and replaces only the files the demo writes (:data:`OWN_FILES`). A
+folder holding anything else is refused with one line, whatever it holds.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,23 @@ SOURCES = ("simulated",)
 THICKNESS_CM = 0.032  # 320 µm, within the paper's 200-400 µm
 AREA_CM2 = 0.785  # the paper's electrode area
 
+MARKER = ".matdoe-demo"
+MARKER_TEXT = (
+    "This folder was made by `matdoe demo`. A later `matdoe demo` replaces the files it wrote\n"
+    "here (matdoe.db and its journal files, response.png, parity.png, arrhenius.png) and\n"
+    "nothing else. Delete this file to keep the demo from ever touching the folder again.\n"
+)
+# Everything the demo writes; a rerun removes these and only these.
+OWN_FILES = (
+    "matdoe.db",
+    "matdoe.db-wal",
+    "matdoe.db-shm",
+    "matdoe.db-journal",
+    "response.png",
+    "parity.png",
+    "arrhenius.png",
+)
+
 
 def _say(text: str = "") -> None:
     typer.echo(text)
@@ -38,18 +59,55 @@ def _heading(text: str) -> None:
     _say(typer.style(text, bold=True))
 
 
+def claim_folder(folder: Path) -> None:
+    """Make ``folder`` the demo's own, or refuse: it must be new, empty, or marked by a demo.
+
+    In a marked folder the files of an earlier demo (:data:`OWN_FILES`) are removed; nothing
+    else in it is touched. Raises :class:`~matdoe.errors.InvalidRecordError` for any other folder
+    (and for a path that is a file), before anything is written.
+    """
+    from matdoe.errors import InvalidRecordError
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidRecordError(
+            f"--folder {folder}: is a file, not a folder; choose a new folder for the demo"
+        )
+    if folder.is_dir():
+        try:
+            entries = [entry.name for entry in folder.iterdir()]
+        except OSError as exc:
+            raise InvalidRecordError(
+                f"--folder {folder}: cannot read it ({exc.strerror or exc})"
+            ) from None
+        if entries and MARKER not in entries:
+            raise InvalidRecordError(
+                f"--folder {folder} holds files that the demo did not make (e.g. "
+                f"{sorted(entries)[0]!r}); the demo builds only in a new or empty folder, or in "
+                "one an earlier demo made: choose another, e.g. --folder matdoe-demo"
+            )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in OWN_FILES:
+            own = folder / name
+            if own.is_file() or own.is_symlink():
+                own.unlink()
+        (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidRecordError(
+            f"--folder {folder}: cannot write there ({exc.strerror or exc})"
+        ) from None
+
+
 def build_demo_database(
     folder: Path, *, rounds: int = 3, batch: int = 4, seed: int = 0, quiet: bool = False
 ) -> str:
-    """Build the demo database in ``folder`` (replacing an old one); returns its URL."""
+    """Build the demo database in ``folder`` (see :func:`claim_folder`); returns its URL."""
     from matdoe.db import make_engine, session_factory, upgrade
     from matdoe.paper import load_paper_data
 
     say = (lambda *_: None) if quiet else _say
-    folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(folder)
     path = folder / "matdoe.db"
-    for stale in folder.glob("matdoe.db*"):
-        stale.unlink()
     url = f"sqlite:///{path.as_posix()}"
     engine = make_engine(url)
     upgrade(engine)
@@ -145,8 +203,7 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
 
     if db is not None or os.environ.get("MATDOE_DB"):
         _say("note: the demo always builds its own SQLite database in the demo folder")
-    if folder.exists() and any(folder.iterdir()):
-        shutil.rmtree(folder)
+    claim_folder(folder)  # refuses a folder that is not the demo's before saying anything
     _heading("1. A fresh database with the paper's data")
     url = build_demo_database(folder, rounds=0)
     _print_catalogue(url)
@@ -168,11 +225,14 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
     found = math.nan
     for number in range(1, rounds + 1):
         found = run_round(factory, number, batch=batch, seed=0)
-    _say(
-        f"after {rounds * batch} simulated batches: best measured sigma(30 °C) {10**found:.3g} S/cm "
-        "(simulated measurements scatter by about ±12 %); "
-        f"the paper's best composite: about 5e-4 S/cm (35 vol% SiO2-A200, 4 h)"
-    )
+    if math.isfinite(found):
+        _say(
+            f"after {rounds * batch} simulated batches: best measured sigma(30 °C) "
+            f"{10**found:.3g} S/cm (simulated measurements scatter by about ±12 %); "
+            "the paper's best composite: about 5e-4 S/cm (35 vol% SiO2-A200, 4 h)"
+        )
+    else:
+        _say("no simulated batches yet (--rounds 0): the lab has no conductivity of its own")
     _say(
         f"(the twin's own optimum at 30 °C: {10**best_value:.3g} S/cm at "
         f"{best_recipe['silica']}, {best_recipe['vol_pct']:g} vol%, "
@@ -180,14 +240,18 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
     )
 
     _heading("3. The model now")
-    _model_report(factory, folder)
+    plots = _model_report(factory, folder)
 
     _heading("4. Next suggestions at 30 °C")
     _next_suggestions(factory, batch)
     engine.dispose()
     _say()
-    _say(f"Explore it: matdoe --db {url} sample list   |   matdoe --db {url} sample show sim-R1-1")
-    _say(f"Plots: {folder}/response.png, {folder}/parity.png, {folder}/arrhenius.png")
+    explore = f"Explore it: matdoe --db {url} sample list"
+    if rounds:
+        explore += f"   |   matdoe --db {url} sample show sim-R1-1"
+    _say(explore)
+    if plots:
+        _say("Plots: " + ", ".join(str(folder / name) for name in plots))
 
 
 def _print_catalogue(url: str) -> None:
@@ -229,7 +293,8 @@ def _print_catalogue(url: str) -> None:
     _say(render(samples, Format.table))
 
 
-def _model_report(factory: Any, folder: Path) -> None:
+def _model_report(factory: Any, folder: Path) -> list[str]:
+    """Fit, cross-validate and plot the model; returns the names of the plots saved."""
     from matdoe.analysis import arrhenius_figure
     from matdoe.campaign import campaign_space, get_campaign, model_table, observations
     from matdoe.plots import plot_parity, plot_response
@@ -239,7 +304,14 @@ def _model_report(factory: Any, folder: Path) -> None:
         campaign = get_campaign(session)
         space = campaign_space(session, campaign)
         table = model_table(observations(session, sources=SOURCES), space)
-        best = table[(table["temperature_c"] - 30).abs() < 0.5].sort_values("log10_sigma").iloc[-1]
+        at30 = table[(table["temperature_c"] - 30).abs() < 0.5]
+        if len(table) < 5 or at30.empty:
+            _say(
+                f"{len(table)} simulated conductivities: too few for a model and its "
+                "cross-validation (run more rounds, e.g. --rounds 3)"
+            )
+            return []
+        best = at30.sort_values("log10_sigma").iloc[-1]
         arrhenius_figure(session, str(best["sample"])).savefig(
             folder / "arrhenius.png", dpi=150, bbox_inches="tight"
         )
@@ -267,6 +339,7 @@ def _model_report(factory: Any, folder: Path) -> None:
     plot_response(
         model, space, vary="vol_pct", conditions={"temperature_c": 30.0}, observations=table
     ).savefig(folder / "response.png", dpi=150, bbox_inches="tight")
+    return ["response.png", "parity.png", "arrhenius.png"]
 
 
 def _next_suggestions(factory: Any, batch: int) -> None:
@@ -287,8 +360,11 @@ def _next_suggestions(factory: Any, batch: int) -> None:
                     "silica": row["silica"],
                     "vol_pct": row["vol_pct"],
                     "milling_h": row["milling_h"],
-                    "sigma_30C_S_cm": 10**mean,
-                    "95%_interval": f"{10 ** (mean - 1.96 * std):.2g}–{10 ** (mean + 1.96 * std):.2g}",
+                    # No prediction before the first measurement (a space-filling start).
+                    "sigma_30C_S_cm": 10**mean if math.isfinite(mean) else None,
+                    "95%_interval": f"{10 ** (mean - 1.96 * std):.2g}–{10 ** (mean + 1.96 * std):.2g}"
+                    if math.isfinite(mean) and math.isfinite(std)
+                    else "no model yet",
                     "weigh_Na2B12H12_mg": round(recipe.host_mg, 1),
                     "weigh_SiO2_mg": round(recipe.scaffold_mg, 1),
                     "balls_g": round(recipe.balls_g, 1),

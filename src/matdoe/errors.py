@@ -46,3 +46,7 @@ class MissingDependencyError(MatdoeError, ImportError):
 
 class DatabaseError(MatdoeError, RuntimeError):
     """The database could not be reached, opened or written."""
+
+
+class NewerSchemaError(DatabaseError):
+    """The database was upgraded by a newer matdoe than the one running."""

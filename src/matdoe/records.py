@@ -464,6 +464,19 @@ TableName = Literal[
 ]
 
 
+class TableManifest(_Record):
+    """What an export holds of one table, so that a damaged backup is refused before restoring."""
+
+    model_config = ConfigDict(title="table manifest")
+
+    rows: int = Field(ge=0, description="number of rows")
+    sha256: str = Field(
+        pattern="^[0-9a-f]{64}$",
+        description="SHA-256 of the CSV file (folder layout) or of the rows as canonical JSON, "
+        "one line per row (single-file layout; see matdoe.db.bundle)",
+    )
+
+
 class BundleRecord(_Record):
     """A whole database as ``matdoe export`` writes it: every row of every table, ids included.
 
@@ -473,10 +486,15 @@ class BundleRecord(_Record):
     model_config = ConfigDict(title="bundle")
 
     format: Literal["matdoe-bundle"] = "matdoe-bundle"
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 2
     matdoe: str | None = Field(default=None, description="version of matdoe that wrote it")
     tables: dict[TableName, list[dict[str, Any]]] = Field(
         default_factory=dict, description="rows of each table, by id"
+    )
+    manifest: dict[TableName, TableManifest] = Field(
+        default_factory=dict,
+        description="row count and SHA-256 of each table, checked by `matdoe import` before it "
+        "writes anything (version 2)",
     )
 
 

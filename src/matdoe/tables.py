@@ -10,14 +10,21 @@ objects (or ``{"samples": [...]}``) with nested ``measurements``.
 
 Every reader validates the whole file before returning; the first problem raises one
 :class:`InvalidRecordError` naming the file, the row and the field.
+
+Limits, each refused with one line before the file is parsed or as soon as it is crossed: a
+file's size (:data:`MAX_BYTES`, by format: CSV is read as a stream, JSON and YAML whole), the
+nesting depth of JSON and YAML (:data:`MAX_DEPTH`), and how far YAML aliases may multiply a
+document (:data:`MAX_YAML_VALUES`; a few hundred bytes of nested aliases can stand for billions
+of values). NaN and Infinity are not JSON and are refused in JSON text.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,15 @@ SHARED_FIELDS = {"source", "citation"}  # apply to the sample and to its measure
 JSON_FIELDS = {"extra", "details"}
 FORMATS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
+MiB = 2**20
+# Largest file per format. CSV is streamed (memory does not grow with the file); its bound keeps
+# the longest import's write transaction well inside the SQLite busy timeout of 10 minutes
+# (benchmarks/ measure about 20 s for 200,000 rows, some 20 MiB, so 256 MiB is about 4 minutes).
+# JSON and YAML are parsed whole, and PyYAML reads about a megabyte a second.
+MAX_BYTES = {"csv": 256 * MiB, "json": 64 * MiB, "yaml": 8 * MiB}
+MAX_DEPTH = 64  # nesting of lists and objects; a sample record needs 5
+MAX_YAML_VALUES = 100_000  # values a YAML file's aliases may add beyond 10 per value written
+
 
 def file_format(path: Path) -> str:
     """'csv', 'json' or 'yaml' from the file name."""
@@ -48,9 +64,29 @@ def file_format(path: Path) -> str:
         ) from None
 
 
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise InvalidRecordError(f"{path}: no such file")
+def check_size(path: Path, kind: str, *, limit: int | None = None) -> int:
+    """The size of ``path`` in bytes; refuses a missing file, a folder or one over the limit."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidRecordError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InvalidRecordError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise InvalidRecordError(f"{path}: is a folder, not a {kind.upper()} file")
+    limit = MAX_BYTES[kind] if limit is None else limit
+    if size > limit:
+        hint = "; use CSV, which is read as a stream" if kind != "csv" else ""
+        raise InvalidRecordError(
+            f"{path.name}: {size / MiB:.1f} MiB is over the {limit / MiB:.0f} MiB limit for "
+            f"{kind.upper()} files{hint}; split it into several files"
+        )
+    return size
+
+
+def _read_text(path: Path, *, limit: int | None = None) -> str:
+    kind = FORMATS.get(path.suffix.lower(), "json")
+    check_size(path, kind, limit=limit)
     try:
         # newline="": keep "\r" inside quoted CSV cells (csv handles the line endings itself).
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -64,20 +100,134 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def read_structured(path: Path) -> Any:
-    """Parse a JSON or YAML file, with one-line errors for malformed or truncated files."""
-    text = _read_text(path)
+def _no_constant(name: str) -> Any:
+    raise InvalidRecordError(f"{name} is not a JSON number; leave the field out or give a number")
+
+
+def _too_deep(where: str) -> InvalidRecordError:
+    return InvalidRecordError(
+        f"{where}: nested deeper than {MAX_DEPTH} levels of lists and objects; "
+        "a matdoe record needs a handful"
+    )
+
+
+def nesting_depth(value: Any) -> int:
+    """Depth of nested lists and dicts (iterative: any depth is measured without recursion).
+
+    >>> nesting_depth({"a": [1, {"b": []}]})
+    4
+    """
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json(text: str, where: str) -> Any:
+    """JSON text with matdoe's limits: strict JSON (no NaN), at most :data:`MAX_DEPTH` deep.
+
+    >>> parse_json('{"a": [1, 2]}', "x")
+    {'a': [1, 2]}
+    >>> parse_json('[NaN]', "cell")
+    Traceback (most recent call last):
+    ...
+    matdoe.errors.InvalidRecordError: cell: NaN is not a JSON number; leave the field out or give a number
+    """
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise _too_deep(where) from None
+    except InvalidRecordError as exc:
+        raise InvalidRecordError(f"{where}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidRecordError(
+            f"{where}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if nesting_depth(value) > MAX_DEPTH:
+        raise _too_deep(where)
+    return value
+
+
+def _yaml_limits(node: Any, where: str) -> None:
+    """Refuse a YAML node graph deeper than MAX_DEPTH or whose aliases multiply it too much.
+
+    Aliases make the graph a DAG: each node's expanded size and depth are computed once.
+    """
+    import yaml
+
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        item, done = stack.pop()
+        key = id(item)
+        if isinstance(item, yaml.SequenceNode):
+            children = list(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            children = [part for pair in item.value for part in pair]
+        else:
+            children = []
+        if done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise _too_deep(where)
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            raise InvalidRecordError(f"{where}: a YAML alias refers to itself")
+        open_nodes.add(key)
+        distinct += 1
+        stack.append((item, True))
+        stack.extend((child, False) for child in children if id(child) not in size)
+    allowed = MAX_YAML_VALUES + 10 * distinct
+    if size[id(node)] > allowed:
+        raise InvalidRecordError(
+            f"{where}: YAML aliases expand {distinct} written values to {size[id(node)]}, over "
+            f"the limit of {allowed}; write the values out instead of repeating aliases"
+        )
+
+
+def _load_yaml(text: str, where: str) -> Any:
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yaml_limits(node, where)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_structured(path: Path, *, limit: int | None = None) -> Any:
+    """Parse a JSON or YAML file, with one-line errors for malformed, truncated, too large,
+    too deep or alias-bombed files (see the limits above)."""
+    text = _read_text(path, limit=limit)
     if file_format(path) == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidRecordError(
-                f"{path.name}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-            ) from None
+        return parse_json(text, path.name)
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return _load_yaml(text, path.name)
+    except RecursionError:
+        raise _too_deep(path.name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -91,20 +241,53 @@ class CsvRow(dict[str, str]):
     line: int = 0
 
 
-def _uncommented_lines(text: str) -> list[str]:
-    """The lines of ``text`` with '#' comment lines blanked (so line numbers stay the file's).
+def _uncommented(lines: Iterable[str]) -> Iterator[str]:
+    """The lines with '#' comment lines blanked (so line numbers stay the file's).
 
-    Split on "\n" only: a quoted cell may hold "\r" or other line separators that
-    ``str.splitlines`` would cut. A line is a comment only outside a quoted, multi-line cell.
+    A line is a comment only outside a quoted, multi-line cell.
     """
-    lines = text.split("\n")
-    out = []
     quoted = False
     for line in lines:
-        out.append("" if not quoted and line.lstrip().startswith("#") else line)
+        yield "" if not quoted and line.lstrip().startswith("#") else line
         if line.count('"') % 2:
             quoted = not quoted
-    return out
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    """The file's lines, split on "\n" only and decoded as UTF-8 as they are read.
+
+    A quoted cell may hold "\r" or other line separators that ``str.splitlines`` would cut; a
+    byte that is not UTF-8 is an error naming its line.
+    """
+    check_size(path, "csv")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    number = 0
+    try:
+        with path.open("rb") as handle:
+            pending = ""
+            for raw in iter(lambda: handle.read(1 << 20), b""):
+                try:
+                    pending += decoder.decode(raw)
+                except UnicodeDecodeError as exc:
+                    at = number + raw[: exc.start].count(b"\n") + pending.count("\n") + 1
+                    raise InvalidRecordError(
+                        f"{path.name} line {at}: not a UTF-8 text file ({exc.reason}); "
+                        "save it again as CSV (UTF-8)"
+                    ) from None
+                *complete, pending = pending.split("\n")
+                for line in complete:
+                    number += 1
+                    yield line
+            try:
+                pending += decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise InvalidRecordError(
+                    f"{path.name}: not a UTF-8 text file ({exc.reason} at its end)"
+                ) from None
+            if pending:
+                yield pending
+    except OSError as exc:  # no permission, a vanished network drive
+        raise InvalidRecordError(f"{path}: cannot read it ({exc.strerror or exc})") from None
 
 
 def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
@@ -123,25 +306,37 @@ def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
         yield row
 
 
-def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV (comma, semicolon or tab separated) as dicts; '#' lines are comments.
+def iter_csv_rows(path: Path, *, allow_empty: bool = False) -> Iterator[CsvRow]:
+    """Rows of a CSV (comma, semicolon or tab separated) as dicts, read as a stream.
 
-    Each row is a :class:`CsvRow` whose ``line`` is its line number in the file (comments and
-    blank lines counted), so that errors point at the line a person sees in an editor.
+    '#' lines are comments. Each row is a :class:`CsvRow` whose ``line`` is its line number in
+    the file (comments and blank lines counted), so that errors point at the line a person sees
+    in an editor. Refuses a file with no header, or (unless ``allow_empty``) no rows.
     """
-    text = _read_text(path)
-    lines = _uncommented_lines(text)
-    first = next((line for line in lines if line.strip()), "")
+    lines = _uncommented(_file_lines(path))
+    skipped: list[str] = []
+    first = ""
+    for line in lines:
+        skipped.append(line)
+        if line.strip():
+            first = line
+            break
+    if not first:
+        raise InvalidRecordError(f"{path.name}: the file is empty")
     try:
-        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
-        delimiter = dialect.delimiter
+        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
-    # newline="": the csv module sees every line ending ("\r" alone from old Mac exports too) and
-    # keeps those inside quoted cells.
-    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter)
+
+    def again() -> Iterator[str]:
+        yield from skipped
+        yield from lines
+
+    # The csv module sees every line ending ("\r" alone from old Mac exports too) and keeps those
+    # inside quoted cells.
+    reader = csv.reader((line + "\n" for line in again()), delimiter=delimiter)
     header: list[str] | None = None
-    out: list[dict[str, str]] = []
+    count = 0
     for row in _csv_rows(reader, path):
         if not any(cell.strip() for cell in row):
             continue
@@ -157,81 +352,182 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
             )
         item = CsvRow(zip(header, (cell.strip() for cell in row), strict=True))
         item.line = reader.line_num
-        out.append(item)
+        count += 1
+        yield item
     if header is None:
         raise InvalidRecordError(f"{path.name}: no header row")
-    if not out:
+    if not count and not allow_empty:
         raise InvalidRecordError(f"{path.name}: a header but no rows")
-    return out
+
+
+def read_csv_rows(path: Path) -> list[CsvRow]:
+    """Every row of a CSV file (see :func:`iter_csv_rows`)."""
+    return list(iter_csv_rows(path))
 
 
 def _cell(column: str, value: str, where: str) -> Any:
     if value == "":
         return None
     if column in JSON_FIELDS:
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            raise InvalidRecordError(f"{where}: column {column!r} must hold JSON") from None
+        return parse_json(value, f"{where}: column {column!r}")
     return value
 
 
-def samples_from_rows(rows: list[dict[str, str]], *, name: str) -> list[SampleRecord]:
-    """Group flat rows (one per sample or per measurement) into sample records."""
+@dataclass(frozen=True)
+class SampleItem:
+    """One piece of a sample file read as a stream (:func:`iter_samples`).
+
+    Either a new sample (``sample``, its measurements left out) or one measurement of a sample
+    that came before (``measurement``); ``where`` names the file and row for messages.
+    """
+
+    label: str
+    where: str
+    sample: SampleRecord | None = None
+    measurement: MeasurementRecord | None = None
+
+
+def _check_columns(columns: Iterable[str], name: str) -> None:
     known = set(SAMPLE_FIELDS) | set(MEASUREMENT_FIELDS) | {f"pellet_{f}" for f in PELLET_FIELDS}
-    unknown = [c for c in rows[0] if c not in known]
+    columns = list(columns)
+    unknown = [c for c in columns if c not in known]
     if unknown:
         raise InvalidRecordError(
             f"{name}: unknown column {unknown[0]!r}; expected columns of schemas/sample.schema.json "
             f"(e.g. label, host, scaffold, scaffold_vol_pct, milling_h, temperature_k, sigma_s_cm)"
         )
-    if "label" not in rows[0]:
+    if "label" not in columns:
         raise InvalidRecordError(f"{name}: missing the column 'label'")
-    grouped: dict[str, dict[str, Any]] = {}
-    first_row: dict[str, int] = {}
-    measurement_columns = [c for c in rows[0] if c in MEASUREMENT_FIELDS and c not in SHARED_FIELDS]
+
+
+def _row_parts(
+    row: Mapping[str, str], where: str, measurement_columns: list[str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(label, sample fields, measurement fields) of one flat row."""
+    values = {c: _cell(c, v, where) for c, v in row.items()}
+    label = values.get("label")
+    if not label:
+        raise InvalidRecordError(f"{where}: field 'label' is required")
+    sample = {c: values[c] for c in SAMPLE_FIELDS if c in values and values[c] is not None}
+    pellet = {
+        f: values[f"pellet_{f}"] for f in PELLET_FIELDS if values.get(f"pellet_{f}") is not None
+    }
+    if pellet:
+        sample["pellet"] = pellet
+    measurement = {c: values[c] for c in measurement_columns if values.get(c) is not None}
+    if measurement:
+        for shared in SHARED_FIELDS:
+            if values.get(shared) is not None:
+                measurement[shared] = values[shared]
+    return str(label), sample, measurement
+
+
+def _digest(fields: dict[str, Any]) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=16).digest()
+
+
+def _items_from_rows(
+    rows: Iterable[Mapping[str, str]], name: str, first_row: Any
+) -> Iterator[SampleItem]:
+    """Flat rows (one per sample or per measurement) as a stream of samples and measurements.
+
+    Rows of one label need not be adjacent; only a digest of each sample's fields is kept, so
+    memory grows with the number of samples, not of rows. ``first_row(number)`` gives the row
+    at a file line again, to name the field in which a later row differs.
+    """
+    measurement_columns: list[str] | None = None
+    seen: dict[str, tuple[int, bytes]] = {}
     for index, row in enumerate(rows, start=2):
+        if measurement_columns is None:
+            _check_columns(row.keys(), name)
+            measurement_columns = [
+                c for c in row if c in MEASUREMENT_FIELDS and c not in SHARED_FIELDS
+            ]
         number = getattr(row, "line", index)  # the file's line when read from a file
         where = f"{name} row {number}"
-        values = {c: _cell(c, v, where) for c, v in row.items()}
-        label = values.get("label")
-        if not label:
-            raise InvalidRecordError(f"{where}: field 'label' is required")
-        sample = {c: values[c] for c in SAMPLE_FIELDS if c in values and values[c] is not None}
-        pellet = {
-            f: values[f"pellet_{f}"] for f in PELLET_FIELDS if values.get(f"pellet_{f}") is not None
-        }
-        if pellet:
-            sample["pellet"] = pellet
-        if label not in grouped:
-            grouped[label] = {**sample, "measurements": []}
-            first_row[label] = number
-        else:
-            previous = {k: v for k, v in grouped[label].items() if k != "measurements"}
-            if previous != sample:
-                differing = sorted(
-                    k for k in previous.keys() | sample.keys() if previous.get(k) != sample.get(k)
-                )
-                raise InvalidRecordError(
-                    f"{where}: sample {label!r} differs from row {first_row[label]} in "
-                    f"{differing[0]!r}; rows of one sample must repeat the same recipe"
-                )
-        measurement = {c: values[c] for c in measurement_columns if values.get(c) is not None}
-        if measurement:
-            for shared in SHARED_FIELDS:
-                if values.get(shared) is not None:
-                    measurement[shared] = values[shared]
-            grouped[label]["measurements"].append((number, measurement))
-    records = []
-    for label, data in grouped.items():
-        measurements = []
-        for number, measurement in data.pop("measurements"):
-            measurements.append(
-                parse_record(MeasurementRecord, measurement, where=f"{name} row {number}")
+        label, sample, measurement = _row_parts(row, where, measurement_columns)
+        digest = _digest(sample)
+        if label not in seen:
+            seen[label] = (number, digest)
+            yield SampleItem(label, where, sample=parse_record(SampleRecord, sample, where=where))
+        elif seen[label][1] != digest:
+            first_number = seen[label][0]
+            _, previous, _ = _row_parts(first_row(first_number), where, measurement_columns)
+            differing = sorted(
+                k for k in previous.keys() | sample.keys() if previous.get(k) != sample.get(k)
             )
-        record = parse_record(SampleRecord, data, where=f"{name} row {first_row[label]}")
-        records.append(record.model_copy(update={"measurements": measurements}))
-    return records
+            raise InvalidRecordError(
+                f"{where}: sample {label!r} differs from row {first_number} in "
+                f"{differing[0]!r}; rows of one sample must repeat the same recipe"
+            )
+        if measurement:
+            yield SampleItem(
+                label,
+                where,
+                measurement=parse_record(MeasurementRecord, measurement, where=where),
+            )
+
+
+def _assemble(items: Iterable[SampleItem]) -> list[SampleRecord]:
+    samples: dict[str, SampleRecord] = {}
+    measurements: dict[str, list[MeasurementRecord]] = {}
+    for item in items:
+        if item.sample is not None:
+            samples[item.label] = item.sample
+            measurements[item.label] = []
+        if item.measurement is not None:
+            measurements[item.label].append(item.measurement)
+    return [
+        record.model_copy(update={"measurements": measurements[label]})
+        for label, record in samples.items()
+    ]
+
+
+def samples_from_rows(rows: list[dict[str, str]], *, name: str) -> list[SampleRecord]:
+    """Group flat rows (one per sample or per measurement) into sample records."""
+
+    def first_row(number: int) -> Mapping[str, str]:
+        return next(
+            row for index, row in enumerate(rows, start=2) if getattr(row, "line", index) == number
+        )
+
+    return _assemble(_items_from_rows(rows, name, first_row))
+
+
+def iter_samples(path: Path) -> Iterator[SampleItem]:
+    """Read and validate a CSV, JSON or YAML file of samples as a stream (nothing is written).
+
+    A CSV file is read row by row, so memory does not grow with its size; JSON and YAML files
+    are parsed whole (hence their smaller size limit). Each sample comes before its
+    measurements; a problem raises one :class:`InvalidRecordError` when its row is reached.
+    """
+    path = Path(path)
+    if file_format(path) == "csv":
+
+        def first_row(number: int) -> Mapping[str, str]:
+            return next(row for row in iter_csv_rows(path) if row.line == number)
+
+        yield from _items_from_rows(iter_csv_rows(path), path.name, first_row)
+        return
+    items = _listing(read_structured(path), "samples", path.name)
+    seen: set[str] = set()
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping):
+            raise InvalidRecordError(f"{path.name} sample {index}: expected an object")
+        where = f"{path.name} sample {index}"
+        if "label" in item:
+            where += f" ({item['label']})"
+        record = parse_record(SampleRecord, item, where=where)
+        if record.label in seen:
+            raise InvalidRecordError(
+                f"{path.name}: the sample label {record.label!r} appears twice"
+            )
+        seen.add(record.label)
+        yield SampleItem(record.label, where, sample=record.model_copy(update={"measurements": []}))
+        for number, measurement in enumerate(record.measurements, start=1):
+            yield SampleItem(record.label, f"{where} measurement {number}", measurement=measurement)
 
 
 def _listing(data: Any, key: str, name: str) -> list[Any]:
@@ -248,21 +544,7 @@ def _listing(data: Any, key: str, name: str) -> list[Any]:
 
 def read_samples(path: Path) -> list[SampleRecord]:
     """Read and validate every sample of a CSV, JSON or YAML file (nothing is written)."""
-    path = Path(path)
-    if file_format(path) == "csv":
-        records = samples_from_rows(read_csv_rows(path), name=path.name)
-    else:
-        items = _listing(read_structured(path), "samples", path.name)
-        records = []
-        for index, item in enumerate(items, start=1):
-            if not isinstance(item, Mapping):
-                raise InvalidRecordError(f"{path.name} sample {index}: expected an object")
-            where = f"{path.name} sample {index}"
-            if "label" in item:
-                where += f" ({item['label']})"
-            records.append(parse_record(SampleRecord, item, where=where))
-    _no_repeats([r.label for r in records], path.name, "sample label")
-    return records
+    return _assemble(iter_samples(path))
 
 
 def read_materials(path: Path) -> list[MaterialRecord]:
@@ -290,8 +572,9 @@ def _no_repeats(keys: Iterable[str], name: str, what: str) -> None:
         seen.add(key)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Write rows as CSV with a fixed column order (JSON for dict/list cells)."""
+def write_csv(path: Path, rows: Iterable[dict[str, Any]], columns: list[str]) -> int:
+    """Write rows as CSV with a fixed column order (JSON for dict/list cells); the row count."""
+    count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         # csv quotes a cell with "\n" but not one with a lone "\r" (not in the line terminator);
@@ -301,13 +584,15 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Non
         for row in rows:
             cells = [_csv_value(row.get(c)) for c in columns]
             (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
+            count += 1
+    return count
 
 
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
     if isinstance(value, float):
         return repr(value)
     return str(value)

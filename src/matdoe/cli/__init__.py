@@ -85,41 +85,65 @@ def init(
         )
 
 
+EXPORT_PATH_HELP = "a .json file, or a new folder for one CSV per table"
+FORCE_HELP = "replace an existing export (it stays intact until the new one is complete)"
+
+
 @app.command("export")
 def export_command(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="a .json file, or a folder for one CSV per table"),
+    path: str = typer.Argument(..., help=EXPORT_PATH_HELP, show_default=False),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Write the whole database (records, history, suggestions) to a JSON file or CSV folder."""
-    from matdoe.cli.common import transaction
-    from matdoe.db.bundle import export_bundle
+    """Write the whole database (records, history, suggestions) to a JSON file or CSV folder.
 
-    with transaction(ctx) as session:
-        counts = export_bundle(session, path)
+    The export carries each table's row count and checksum; it is written beside the target
+    and renamed into place when complete, so a crash never leaves half a backup.
+    """
+    from matdoe.db import session_factory
+    from matdoe.db.bundle import check_target, export_bundle
+
+    target = Path(path)
+    if not path.strip():
+        check_target(Path(""))
+    check_target(target, force=force)  # before opening the database: a typo costs nothing
+    engine, _factory = open_database(ctx)
+    # One snapshot of the whole database, read without a lock: writers go on meanwhile.
+    with session_factory(engine, snapshot=True).begin() as session:
+        counts = export_bundle(session, target, force=force)
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    info(f"exported to {path}: {summary or 'an empty database'}")
+    info(f"exported to {target}: {summary or 'an empty database'}")
 
 
 @app.command("backup")
 def backup_command(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="a .json file, or a folder for one CSV per table"),
+    path: str = typer.Argument(..., help=EXPORT_PATH_HELP, show_default=False),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Same as `matdoe export`: everything, restorable with `matdoe import`."""
-    export_command(ctx, path)
+    export_command(ctx, path, force)
 
 
 @app.command("import")
 def import_command(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="a .json file or folder written by `matdoe export`"),
+    unverified: bool = typer.Option(
+        False,
+        "--unverified",
+        help="restore an export of an older matdoe, which has no checksums to verify",
+    ),
 ) -> None:
-    """Restore an export into an empty database: all of it, or nothing."""
+    """Restore an export into an empty database: all of it, or nothing.
+
+    Every table's row count and checksum are checked before anything is written.
+    """
     from matdoe.cli.common import transaction
     from matdoe.db.bundle import import_bundle
 
     with transaction(ctx) as session:
-        counts = import_bundle(session, path)
+        counts = import_bundle(session, path, verify=not unverified)
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     info(f"imported {path}: {summary or 'nothing (the export was empty)'}")
 

@@ -7,7 +7,17 @@ from typing import Any
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, key_values, new_app, output, transaction
+from matdoe.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    info,
+    key_values,
+    new_app,
+    output,
+    plot_target,
+    save_figure,
+    transaction,
+)
 
 app = new_app("Derived values: Arrhenius fits of conductivity against temperature.")
 
@@ -62,9 +72,11 @@ def arrhenius(
     """Fit Ea ± standard error, the prefactor and R²; sigma at 25 and 30 °C; store the fit."""
     from matdoe.analysis import arrhenius_figure, arrhenius_summary
 
+    plot_target(plot, "--plot")
     with transaction(ctx) as session:
         summary = arrhenius_summary(session, label, form=form)
-        figure = arrhenius_figure(session, label, form=form) if plot is not None else None
+        if plot is not None:
+            save_figure(arrhenius_figure(session, label, form=form), plot, "--plot")
     if fmt == Format.table:
         typer.echo(key_values(_table_view(summary)))
     else:
@@ -74,6 +86,5 @@ def arrhenius(
             else {**summary, "warnings": "; ".join(summary["warnings"])}
         )
         output([flat], fmt)
-    if figure is not None and plot is not None:
-        figure.savefig(plot, dpi=150, bbox_inches="tight")
+    if plot is not None:
         info(f"saved {plot}")

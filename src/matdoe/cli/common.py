@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from matdoe.errors import DatabaseError, MatdoeError
+from matdoe.errors import DatabaseError, InvalidRecordError, MatdoeError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -151,18 +151,85 @@ def open_database(
                 f"{mask_url(url)} is not a matdoe database yet; run `matdoe init` first"
             )
         if revision != HEAD:
+            from matdoe.db.migrate import check_known
+
+            check_known(revision, mask_url(url))
             raise DatabaseError(
-                f"{mask_url(url)} has an older schema; upgrade it with `matdoe init`"
+                f"{mask_url(url)} has an older schema (revision {revision}); upgrade it with "
+                "`matdoe init`"
             )
     return engine, session_factory(engine)
 
 
 @contextlib.contextmanager
-def transaction(ctx: typer.Context) -> Iterator[Session]:
-    """One transaction for the whole command: committed on success, rolled back on any error."""
-    _engine, factory = open_database(ctx)
-    with factory.begin() as session:
+def transaction(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction for the whole command: committed on success, rolled back on any error.
+
+    ``read_only`` for commands that only look: on SQLite they take no lock, so they neither wait
+    for a long import nor make a writer wait (see ``matdoe.db.engine``).
+    """
+    from matdoe.db import session_factory
+
+    engine, _factory = open_database(ctx)
+    with session_factory(engine, read_only=read_only).begin() as session:
         yield session
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".eps", ".ps")
+
+
+def plot_target(path: Path | None, option: str) -> Path | None:
+    """Check a figure file given with ``option`` before the command does anything.
+
+    Its folder must exist and be writable and the name must end in a figure type; anything
+    else is one line, so that a typo is found before a measurement is stored.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        raise InvalidRecordError(f"{option} {path}: is a folder; give a file name such as fit.png")
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise InvalidRecordError(
+            f"{option} {path}: name the figure with one of {', '.join(FIGURE_SUFFIXES)}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise InvalidRecordError(
+            f"{option} {path}: the folder {folder} does not exist; create it first"
+        )
+    if not os.access(folder, os.W_OK):
+        raise InvalidRecordError(f"{option} {path}: cannot write in the folder {folder}")
+    return path
+
+
+def plot_folder(path: Path, option: str) -> Path:
+    """A folder for figures given with ``option``: made if its parent exists, else one line."""
+    if path.exists() and not path.is_dir():
+        raise InvalidRecordError(f"{option} {path}: is a file, not a folder for the figures")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise InvalidRecordError(
+                f"{option} {path}: the folder {path.parent} does not exist; create it first"
+            )
+        try:
+            path.mkdir()
+        except OSError as exc:
+            raise InvalidRecordError(
+                f"{option} {path}: cannot create it ({exc.strerror or exc})"
+            ) from None
+    if not os.access(path, os.W_OK):
+        raise InvalidRecordError(f"{option} {path}: cannot write in this folder")
+    return path
+
+
+def save_figure(figure: Any, path: Path, option: str) -> None:
+    """Save a matplotlib figure; a file-system error is one line naming the option."""
+    try:
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+    except OSError as exc:
+        raise InvalidRecordError(
+            f"{option} {path}: cannot save the figure ({exc.strerror or exc})"
+        ) from None
 
 
 def info(message: str) -> None:

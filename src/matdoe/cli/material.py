@@ -114,7 +114,7 @@ def list_(
     """List the catalogue."""
     from matdoe.db.store import list_materials, material_row
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         rows = [material_row(m) for m in list_materials(session, kind=kind)]
     columns = LIST_COLUMNS if fmt == Format.table else None
     output(rows, fmt, columns, empty="no materials yet; add one with `matdoe material add`")
@@ -126,7 +126,7 @@ def show(ctx: typer.Context, name: str = typer.Argument(...), fmt: Format = FORM
     from matdoe.chem import density_derivation
     from matdoe.db.store import find_material, history, material_row
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         material = find_material(session, name)
         row = material_row(material)
         revisions = history(session, "material", material.id)

@@ -149,7 +149,7 @@ def list_(
     from matdoe.db.models import Measurement, Sample
     from matdoe.db.store import find_sample
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         query = (
             select(Measurement, Sample.label).join(Sample).order_by(Sample.label, Measurement.id)
         )
@@ -333,8 +333,18 @@ def eis(
         store_spectra,
         write_spectrum_plots,
     )
+    from matdoe.cli.common import plot_target
     from matdoe.errors import FitError
 
+    # Before anything is fitted or stored: a bad figure path must not leave half a command.
+    # --plot names a file (its name is the prefix of every plot) or a folder, which is made
+    # if its parent exists; a missing parent folder is a typo, not something to create.
+    plot_target(arrhenius_plot, "--arrhenius-plot")
+    if plot is not None:
+        folder = plot if plot.is_dir() else plot.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise InvalidRecordError(f"--plot {plot}: {folder} {what}; give a folder that exists")
     options = _options(fmt, circuit, guess, resistance, keep_inductive, fmin, fmax)
     if temperature is not None:  # a bad flag is one line, before any file is read
         _quantity(temperature, "temperature", "--temperature")

@@ -8,7 +8,17 @@ from typing import Any
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, key_values, new_app, output, transaction
+from matdoe.cli.common import (
+    FORMAT_OPTION,
+    Format,
+    info,
+    key_values,
+    new_app,
+    output,
+    plot_folder,
+    save_figure,
+    transaction,
+)
 from matdoe.errors import InsufficientDataError
 
 app = new_app("The model: a Gaussian process of log10 sigma over recipe and temperature.")
@@ -53,6 +63,7 @@ def fit(
     from matdoe import units
 
     temperature_c = units.parse(temperature, "temperature", name="--temperature") - 273.15
+    plot_folder(plots, "--plots")
     with transaction(ctx) as session:
         space, table, _campaign = load_model_data(session)
     model = fit_model(space, table)
@@ -68,7 +79,6 @@ def fit(
     ]
     pairs += [(f"lengthscale {k}", v) for k, v in summary["lengthscales"].items()]
     typer.echo(key_values(pairs))
-    plots.mkdir(parents=True, exist_ok=True)
     from matdoe.plots import plot_response
 
     fig = plot_response(
@@ -78,7 +88,7 @@ def fit(
         conditions={"temperature_c": temperature_c},
         observations=table,
     )
-    fig.savefig(plots / "response.png", dpi=150, bbox_inches="tight")
+    save_figure(fig, plots / "response.png", "--plots")
     info(f"saved {plots / 'response.png'}")
     if report:
         _report(space, table, folds, plots)
@@ -113,7 +123,7 @@ def _report(space: Any, table: Any, folds: int, plots: Path) -> None:
             ]
         )
     )
-    plot_parity(cv.predictions).savefig(plots / "parity.png", dpi=150, bbox_inches="tight")
+    save_figure(plot_parity(cv.predictions), plots / "parity.png", "--plots")
     info(f"saved {plots / 'parity.png'}")
 
 
@@ -124,9 +134,9 @@ def report(
     folds: int = typer.Option(5, min=2, help="cross-validation folds"),
 ) -> None:
     """Cross-validate the model: RMSE in log10 units and coverage of the 95 % interval."""
+    plot_folder(plots, "--plots")
     with transaction(ctx) as session:
         space, table, _campaign = load_model_data(session)
-    plots.mkdir(parents=True, exist_ok=True)
     _report(space, table, folds, plots)
 
 

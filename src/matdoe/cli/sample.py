@@ -16,6 +16,7 @@ from matdoe.cli.common import (
     is_terminal,
     key_values,
     new_app,
+    open_database,
     output,
     parse_assignments,
     transaction,
@@ -234,7 +235,7 @@ def add(
 def _suggested_values(ctx: typer.Context, suggestion_id: int) -> dict[str, Any]:
     from matdoe.campaign import suggestion_recipe
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         return suggestion_recipe(session, suggestion_id)
 
 
@@ -245,14 +246,20 @@ def import_samples(
     force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
 ) -> None:
     """Add every sample of a file with its measurements: all of them, or none."""
-    from matdoe.db.store import add_samples
-    from matdoe.tables import read_samples
+    from matdoe.db import session_factory
+    from matdoe.db.bulk import prepare_samples, write_samples
+    from matdoe.tables import iter_samples
 
-    records = read_samples(path)
-    with transaction(ctx) as session:
-        add_samples(session, records, force=force)
-    n_meas = sum(len(r.measurements) for r in records)
-    info(f"imported {len(records)} samples with {n_meas} measurements from {path.name}")
+    engine, factory = open_database(ctx)
+    # Checked and computed first without any lock, then written in one short transaction.
+    with session_factory(engine, read_only=True).begin() as session:
+        prepared = prepare_samples(session, iter_samples(path), force=force)
+    with prepared, factory.begin() as session:
+        write_samples(session, prepared)
+    info(
+        f"imported {prepared.n_samples} samples with {prepared.n_measurements} measurements "
+        f"from {path.name}"
+    )
 
 
 @app.command("list")
@@ -282,7 +289,7 @@ def list_(
         made_to=_date(until, "--until"),
         source=source,
     )
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         rows = list_samples(session, flt)
     output(
         rows,
@@ -302,7 +309,7 @@ def show(
     """Show a sample: recipe, pellet, measurements, fits and the history of edits."""
     from matdoe.db.store import find_sample, sample_record
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         sample = find_sample(session, label)
         record = sample_record(sample, with_measurements=True)
         view = _sample_view(session, sample, with_history=history)

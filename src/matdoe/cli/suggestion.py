@@ -30,7 +30,9 @@ def suggest_command(
     max_vol: float | None = typer.Option(None, help="highest vol% to propose"),
     max_milling: str | None = typer.Option(None, help="longest milling time, e.g. 8h"),
     batch_mg: float = typer.Option(500.0, help="batch mass for the recipe to weigh, mg"),
-    seed: int = typer.Option(0, help="random seed (same seed, same data: same suggestions)"),
+    seed: int = typer.Option(
+        0, min=0, max=2**32 - 1, help="random seed (same seed, same data: same suggestions)"
+    ),
     fmt: Format = FORMAT_OPTION,
     dry_run: bool = typer.Option(False, help="show the suggestions without storing them"),
 ) -> None:
@@ -162,7 +164,7 @@ def list_(
     """List suggestions with their predictions and, once made, the measured value."""
     from matdoe.campaign import suggestion_table
 
-    with transaction(ctx) as session:
+    with transaction(ctx, read_only=True) as session:
         rows = suggestion_table(session, status=status)
     output(rows, fmt, empty="no suggestions yet; ask with `matdoe suggest`")
 

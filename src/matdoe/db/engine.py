@@ -6,13 +6,21 @@ The database is chosen by ``--db URL``, else the ``MATDOE_DB`` environment varia
 
 Sessions are opened by the caller and passed down (``with sessionmaker.begin() as session``);
 nothing here holds a global session.
+
+Transactions on SQLite (WAL journal): a write transaction starts with ``BEGIN IMMEDIATE`` and so
+takes the single write lock up front (a second writer waits on the busy timeout instead of failing
+half-way); a read transaction (:func:`session_factory` with ``read_only=True``, or an engine from
+:func:`reader`) starts with a plain deferred ``BEGIN`` and reads a snapshot without any lock, so
+readers never wait for a writer and writers never wait for readers. The busy timeout
+(:data:`SQLITE_BUSY_TIMEOUT_MS`) is longer than the longest write transaction matdoe makes: the
+largest import allowed (see ``matdoe.db.bulk``) holds the write lock for well under it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,12 +29,20 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from matdoe.errors import DatabaseError, DuplicateError, InvalidRecordError
+from matdoe.errors import DatabaseError, DuplicateError, InvalidRecordError, MatdoeError
 
 DEFAULT_URL = "sqlite:///matdoe.db"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Longer than the longest write transaction (the largest import allowed; benchmarks/ measures
+# it): a short writer queued behind a big import waits instead of failing.
+SQLITE_BUSY_TIMEOUT_MS = 600_000
+# Execution option that marks an engine's transactions as read-only (deferred BEGIN on SQLite).
+READ_OPTION = "matdoe_read_only"
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z0-9+.-]+://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)")
+# Passwords of the URLs this process was given (as typed, decoded and encoded): masked wherever
+# they follow "user:" in a message, whatever characters they hold.
+_SECRETS: set[str] = set()
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_USER_STOP = frozenset(":/@'\"` \t\r\n")
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -35,16 +51,88 @@ def resolve_url(url: str | None = None) -> str:
     if "://" not in url:
         # A bare path is a SQLite file: friendlier than an SQLAlchemy URL error.
         url = f"sqlite:///{url}"
+    remember_password(url)
     return url
+
+
+def _raw_password(url: str) -> str | None:
+    """The password as typed in ``url``: after "user:" up to the URL's last "@" (a raw "@" or a
+    space inside the password stays inside it)."""
+    start = url.find("://")
+    if start < 0:
+        return None
+    at = url.rfind("@", start + 3)
+    if at < 0:
+        return None
+    userinfo = url[start + 3 : at]
+    colon = userinfo.find(":")
+    if colon < 0 or "/" in userinfo[:colon]:
+        return None
+    return userinfo[colon + 1 :]
+
+
+def remember_password(url: str) -> None:
+    """Mask the password of ``url`` in every later message of this process."""
+    from urllib.parse import quote, unquote
+
+    raw = _raw_password(url)
+    if raw:
+        _SECRETS.update(s for s in (raw, unquote(raw), quote(raw, safe="")) if s)
 
 
 def mask_url(text: str) -> str:
     """Replace any password inside database URLs in ``text`` with ``***``.
 
+    A URL's password runs from "user:" to the last "@" before the next blank (to the first "@"
+    of the line when there is none); the passwords of the URLs this process was given are masked
+    whatever they hold. Linear in the length of ``text``.
+
     >>> mask_url("postgresql+psycopg://lab:s3cret@db.example/matdoe")
     'postgresql+psycopg://lab:***@db.example/matdoe'
+    >>> mask_url("at postgresql://lab:p@ss@db/x now")
+    'at postgresql://lab:***@db/x now'
     """
-    return _PASSWORD_IN_URL.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(f":{secret}@", ":***@")
+    out: list[str] = []
+    position = 0
+    found = text.find("://")
+    while found >= 0:
+        following = text.find("://", found + 3)
+        span = _password_span(text, found, len(text) if following < 0 else following)
+        if span is not None and span[0] >= position:
+            out += [text[position : span[0]], "***"]
+            position = span[1]
+        found = following
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _password_span(text: str, scheme_end: int, limit: int) -> tuple[int, int] | None:
+    """(begin, end) of the password of the URL whose "://" is at ``scheme_end``, else None.
+
+    Looks no further than ``limit`` (the next "://"), so that masking stays linear.
+    """
+    if scheme_end == 0 or text[scheme_end - 1] not in _SCHEME_CHARS:
+        return None
+    index = scheme_end + 3
+    while index < limit and text[index] not in _USER_STOP:
+        index += 1
+    if index >= limit or text[index] != ":":
+        return None
+    begin = index + 1
+    line_end = text.find("\n", begin, limit)
+    line_end = limit if line_end < 0 else line_end
+    blank = begin
+    while blank < line_end and not text[blank].isspace():
+        blank += 1
+    at = text.rfind("@", begin, blank)
+    if at < 0:
+        at = text.find("@", begin, line_end)
+    if at < 0 or text[begin:at] == "***":
+        return None
+    return begin, at
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,11 +146,67 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, start transactions: BEGIN IMMEDIATE takes the write lock up
+    # front, so concurrent writers wait on the busy timeout instead of failing mid-way; a read
+    # transaction takes no lock at all (WAL: it reads a snapshot).
+    if connection.get_execution_options().get(READ_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
+
+
+def json_text(value: Any) -> str:
+    """JSON for a JSON column: strict JSON only, the same on every backend.
+
+    Python's json writes NaN and Infinity, which SQLite stores and PostgreSQL refuses; refusing
+    them here keeps every database restorable on the other backend.
+
+    >>> json_text({"a": [1, 2.5]})
+    '{"a": [1, 2.5]}'
+    >>> json_text({"a": float("nan")})
+    Traceback (most recent call last):
+    ...
+    matdoe.errors.InvalidRecordError: a JSON field holds NaN or an infinity, which JSON cannot hold; give a number or leave the field empty
+    """
+    try:
+        return _STRICT_JSON.encode(value)
+    except ValueError:
+        raise InvalidRecordError(
+            "a JSON field holds NaN or an infinity, which JSON cannot hold; "
+            "give a number or leave the field empty"
+        ) from None
+
+
+_NUL_MESSAGE = (
+    "a text field holds a NUL character (\\x00), which PostgreSQL cannot store; remove it"
+)
+
+
+def _refuse_nul(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+    # PostgreSQL refuses NUL in text; SQLite would store it and make the database unrestorable
+    # there. One check for every statement, rows of an executemany included.
+    rows = parameters if isinstance(parameters, list) else (parameters,)
+    texts = [
+        value
+        for row in rows
+        for value in (row.values() if isinstance(row, dict) else row or ())
+        if value.__class__ is str
+    ]
+    if "\x00" in "".join(texts):
+        raise InvalidRecordError(_NUL_MESSAGE)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with matdoe's settings for the backend.
 
-    SQLite gets foreign keys on, WAL journalling and a busy timeout, so several processes can
-    write without "database is locked" reaching a user. Imports the history hooks.
+    SQLite gets foreign keys on, WAL journalling, immediate write and deferred read transactions
+    and a busy timeout, so several processes can read and write without "database is locked"
+    reaching a user. Every backend refuses NaN inside JSON and NUL inside text alike. Imports the
+    history hooks.
     """
     from matdoe.db import history
 
@@ -75,13 +219,19 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             f"cannot read the database URL {mask_url(resolved)!r}; use e.g. sqlite:///matdoe.db "
             "or postgresql+psycopg://user@host/dbname"
         ) from exc
+    if "@" in (parsed.host or ""):
+        # SQLAlchemy ends the password at its first "@": the rest would be taken for the host.
+        raise InvalidRecordError(
+            f"the database URL {mask_url(resolved)!r} has an '@' inside its password: write it "
+            "as %40 (and a space as %20), e.g. postgresql+psycopg://lab:p%40ss@host/dbname"
+        )
+    kwargs.setdefault("json_serializer", json_text)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, start transactions: BEGIN IMMEDIATE takes the write lock
-        # up front, so concurrent writers wait on the busy timeout instead of failing mid-way.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -101,13 +251,37 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         raise DatabaseError(f"unsupported database URL {mask_url(resolved)!r}") from exc
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A sessionmaker bound to ``engine``; open sessions with ``factory.begin()``."""
-    return sessionmaker(engine, expire_on_commit=False)
+def reader(engine: Engine, *, snapshot: bool = False) -> Engine:
+    """``engine`` for read-only transactions (same pool): no lock on SQLite, never waits.
+
+    With ``snapshot``, every statement of a transaction sees the same committed state (an
+    export): SQLite's read transactions always do; PostgreSQL gets REPEATABLE READ, READ ONLY.
+    """
+    options: dict[str, Any] = {READ_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+        if snapshot:
+            options["isolation_level"] = "REPEATABLE READ"
+    return engine.execution_options(**options)
+
+
+def session_factory(
+    engine: Engine, *, read_only: bool = False, snapshot: bool = False
+) -> sessionmaker[Session]:
+    """A sessionmaker bound to ``engine``; open sessions with ``factory.begin()``.
+
+    ``read_only`` transactions take no lock on SQLite (see :func:`reader`); a write inside one
+    is a bug (SQLite may refuse it as busy).
+    """
+    bind = reader(engine, snapshot=snapshot) if read_only or snapshot else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 def translate_error(exc: BaseException, url: str | None = None) -> Exception:
     """Turn a database driver error into a one-line matdoe error (the cause stays attached)."""
+    original = getattr(exc, "orig", None)
+    if isinstance(original, MatdoeError):  # raised by matdoe's own hooks inside SQLAlchemy
+        return original
     text = mask_url(str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else "")
     where = f" ({mask_url(url)})" if url else ""
     if isinstance(exc, sa_exc.IntegrityError):
@@ -128,6 +302,8 @@ def translate_error(exc: BaseException, url: str | None = None) -> Exception:
         if "unable to open" in lowered:
             return DatabaseError(f"cannot open the database{where}: does the folder exist?")
         return DatabaseError(f"database error{where}: {text}")
+    if isinstance(exc, sa_exc.DataError) and "nul" in text.lower():
+        return InvalidRecordError(_NUL_MESSAGE)
     if isinstance(exc, sa_exc.DBAPIError | sa_exc.SQLAlchemyError):
         return DatabaseError(f"database error{where}: {text}")
     return DatabaseError(f"database error{where}: {mask_url(str(exc))}")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
+from matdoe.errors import NewerSchemaError
+
 VERSION_TABLE = "matdoe_alembic_version"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -39,10 +41,30 @@ def head_revision() -> str:
 HEAD = "0004"
 
 
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version of matdoe has a script for (from the file names,
+    ``<revision>_<what>.py``, without importing Alembic; a test checks the names)."""
+    return frozenset(
+        path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py")
+    )
+
+
+def check_known(revision: str | None, where: str) -> None:
+    """Raise :class:`NewerSchemaError` when ``revision`` is none this matdoe knows."""
+    if revision is not None and revision not in known_revisions():
+        raise NewerSchemaError(
+            f"{where} has a newer schema (revision {revision}) than this matdoe knows (up to "
+            f"{HEAD}): upgrade matdoe (pip install --upgrade matdoe) to use it"
+        )
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision of the database behind ``engine`` (None when not initialised)."""
     from sqlalchemy import text
 
+    from matdoe.db.engine import reader
+
+    engine = reader(engine)  # a look, not a write: no lock on SQLite
     if not is_initialised(engine):
         return None
     with engine.connect() as connection:
@@ -60,11 +82,17 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """
     from alembic import command
 
+    from matdoe.db.engine import mask_url
+
     before = current_revision(engine)
+    # Alembic cannot go from a revision it has no script for: say so instead of its traceback.
+    check_known(before, mask_url(engine.url.render_as_string(hide_password=False)))
     command.upgrade(_config(engine), revision)
     return before, current_revision(engine) or ""
 
 
 def is_initialised(engine: Engine) -> bool:
     """Whether the database has matdoe's tables."""
-    return inspect(engine).has_table(VERSION_TABLE)
+    from matdoe.db.engine import reader
+
+    return inspect(reader(engine)).has_table(VERSION_TABLE)

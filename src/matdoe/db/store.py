@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from matdoe.db.bulk import check_suggestions, geometry_of
 from matdoe.db.history import annotate
 from matdoe.db.models import (
     Fit,
@@ -260,14 +261,21 @@ def add_sample(session: Session, record: SampleRecord, *, force: bool = False) -
         )
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
-    if record.suggestion_id is not None and session.get(Suggestion, record.suggestion_id) is None:
-        raise NotFoundError(
-            f"unknown suggestion {record.suggestion_id}; see `matdoe suggestion list`"
-        )
-    note = enforce(
-        sample_problems(record, host, scaffold), force=force, where=f"sample {record.label!r}"
-    )
     masses = _masses(record, host, scaffold)
+    geometry = geometry_of(record.pellet)
+    found = sample_problems(record, host, scaffold)
+    for index, measurement in enumerate(record.measurements, start=1):
+        # Checked before the first INSERT: a refused sample advances no id sequence.
+        values = measurement_values(
+            measurement,
+            label=record.label,
+            pellet=geometry,  # type: ignore[arg-type]
+            where=f"measurement {index}",
+        )
+        found += [f"measurement {index}: {p}" for p in measurement_problems(values)]
+    note = enforce(found, force=force, where=f"sample {record.label!r}")
+    if record.suggestion_id is not None:
+        _claim_suggestion(session, record.suggestion_id)
     fields = record.model_dump(
         exclude={"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
     )
@@ -289,14 +297,34 @@ def add_sample(session: Session, record: SampleRecord, *, force: bool = False) -
     session.flush()
     for index, measurement in enumerate(record.measurements, start=1):
         add_measurement(session, sample, measurement, where=f"measurement {index}", force=force)
-    if record.suggestion_id is not None:
-        suggestion = session.get(Suggestion, record.suggestion_id)
-        if suggestion is not None:
-            suggestion.status = "made"
     session.flush()
     if record.measurements:
         refresh_fits(session, sample)
     return sample
+
+
+def _claim_suggestion(session: Session, suggestion_id: int) -> None:
+    """Mark a pending suggestion made, or refuse: one sample realises one suggestion.
+
+    A conditional UPDATE, so that of several commands linking samples to the same suggestion at
+    once exactly one wins: on PostgreSQL the others wait on the row lock and then find it no
+    longer pending; SQLite serialises writers anyway.
+    """
+    from sqlalchemy import update
+
+    check_suggestions(session, [suggestion_id])
+    claimed = session.execute(
+        update(Suggestion)
+        .where(Suggestion.id == suggestion_id, Suggestion.status == "pending")
+        .values(status="made")
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        status = session.scalar(select(Suggestion.status).where(Suggestion.id == suggestion_id))
+        raise InvalidRecordError(
+            f"suggestion {suggestion_id} was just marked {status} by another command; a sample "
+            "cannot be linked to it; see `matdoe suggestion list`"
+        )
 
 
 def find_sample(session: Session, label: str) -> Sample:
@@ -811,8 +839,13 @@ class ArrheniusInputs:
     temperature_std_k: list[float] | None
 
 
-def arrhenius_inputs(rows: Sequence[Measurement]) -> ArrheniusInputs:
-    """Temperatures, conductivities and the error model of a sample's impedance measurements."""
+def arrhenius_inputs(rows: Sequence[Any]) -> ArrheniusInputs:
+    """Temperatures, conductivities and the error model of a sample's impedance measurements.
+
+    ``rows`` are measurements, or any rows with their columns as attributes (temperature_k,
+    temperature_std_k, sigma_s_cm, sigma_std_s_cm, resistance_ohm, resistance_std_ohm,
+    thickness_cm, area_cm2).
+    """
     from matdoe.conductivity import (
         DEFAULT_AREA_REL_STD,
         DEFAULT_RESISTANCE_REL_STD,
@@ -861,7 +894,7 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
         The fit row of ``form`` (default form when None), or None with too few temperatures.
     """
     from matdoe import __version__
-    from matdoe.conductivity import DEFAULT_FORM, fit_arrhenius
+    from matdoe.conductivity import DEFAULT_FORM
 
     rows = conductivity_rows(session, sample)
     temperatures = {round(m.temperature_k or 0.0, 1) for m in rows}
@@ -877,15 +910,8 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
     inputs = arrhenius_inputs(rows)
     result = None
     for each in forms:
-        fit = fit_arrhenius(
-            inputs.temperature_k,
-            inputs.sigma_s_cm,
-            sigma_std_s_cm=inputs.sigma_std_s_cm,
-            form=each,
-            common_rel_std=inputs.common_rel_std,
-            temperature_std_k=inputs.temperature_std_k,
-        )
-        method = f"arrhenius-{fit.form}"
+        columns = fit_columns(inputs, each)
+        method = f"arrhenius-{each}"
         row = next((f for f in stored if f.method == method), None)
         if row is None:
             row = Fit(
@@ -896,17 +922,38 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
                 package_version=__version__,
             )
             session.add(row)
-        row.ea_ev, row.ea_std_ev = fit.ea_ev, fit.ea_std_ev
-        row.log10_prefactor, row.r2, row.n_points = fit.log10_prefactor, fit.r2, fit.n_points
-        row.sigma_25c_s_cm = float(fit.sigma_at(298.15))
-        row.sigma_30c_s_cm = float(fit.sigma_at(303.15))
-        row.details = fit.to_dict()
+        for key, value in columns.items():
+            setattr(row, key, value)
         row.package_version = __version__
         row.computed_at = utcnow()
         if each == wanted:
             result = row
     session.flush()
     return result
+
+
+def fit_columns(inputs: ArrheniusInputs, form: str) -> dict[str, Any]:
+    """The columns of a stored Arrhenius fit (table ``fit``) of ``inputs`` in ``form``."""
+    from matdoe.conductivity import fit_arrhenius
+
+    fit = fit_arrhenius(
+        inputs.temperature_k,
+        inputs.sigma_s_cm,
+        sigma_std_s_cm=inputs.sigma_std_s_cm,
+        form=form,
+        common_rel_std=inputs.common_rel_std,
+        temperature_std_k=inputs.temperature_std_k,
+    )
+    return {
+        "ea_ev": fit.ea_ev,
+        "ea_std_ev": fit.ea_std_ev,
+        "log10_prefactor": fit.log10_prefactor,
+        "r2": fit.r2,
+        "n_points": fit.n_points,
+        "sigma_25c_s_cm": float(fit.sigma_at(298.15)),
+        "sigma_30c_s_cm": float(fit.sigma_at(303.15)),
+        "details": fit.to_dict(),
+    }
 
 
 def fit_form(fit: Fit) -> str:
@@ -922,158 +969,15 @@ def fit_warnings(fit: Fit) -> list[str]:
 # --------------------------------------------------------------------------- bulk import
 
 
-def add_samples(session: Session, records: Sequence[SampleRecord], *, force: bool = False) -> int:
+def add_samples(session: Session, records: Iterable[SampleRecord], *, force: bool = False) -> int:
     """Insert many samples with pellets and measurements in a few statements (imports).
 
-    Same result as :func:`add_sample` for each record, history rows included, but with one
-    INSERT per table instead of one per row: 100,000 rows import in well under a minute. The
-    caller's transaction makes it all-or-nothing. Implausible values are refused unless
-    ``force`` (then noted in the history of the records concerned).
+    Same result as :func:`add_sample` for each record, history rows and fits included, with
+    one multi-row INSERT per table and chunk (see :mod:`matdoe.db.bulk`). Everything is checked
+    before the first INSERT; the caller's transaction makes it all-or-nothing. Implausible
+    values are refused unless ``force`` (then noted in the history of the records concerned).
     """
-    from sqlalchemy import insert, update
+    from matdoe.db.bulk import items_of, prepare_samples, write_samples
 
-    from matdoe.db.history import current_user
-
-    existing = bulk_labels(session, (r.label for r in records))
-    if existing:
-        first = sorted(existing)[0]
-        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-        raise DuplicateError(f"sample {first!r} already exists{more}; nothing was imported")
-    cache: dict[str, Material] = {}
-
-    def material(name: str) -> Material:
-        if name not in cache:
-            cache[name] = find_material(session, name)
-        return cache[name]
-
-    suggestion_ids = {r.suggestion_id for r in records if r.suggestion_id is not None}
-    for suggestion_id in suggestion_ids:
-        if session.get(Suggestion, suggestion_id) is None:
-            raise NotFoundError(f"unknown suggestion {suggestion_id}; see `matdoe suggestion list`")
-    now = utcnow()
-    skip = {"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
-    sample_rows = []
-    notes: dict[str, str | None] = {}  # label -> note of a forced value
-    for record in records:
-        host = material(record.host)
-        scaffold = material(record.scaffold) if record.scaffold else None
-        found = sample_problems(record, host, scaffold)
-        # Check what will be stored (sigma from R, L and A) before anything is inserted.
-        geometry = Pellet(**record.pellet.model_dump()) if record.pellet is not None else None
-        for index, measurement in enumerate(record.measurements, start=1):
-            where = f"measurement {index}"
-            values = measurement_values(
-                measurement, label=record.label, pellet=geometry, where=where
-            )
-            found += [f"{where}: {p}" for p in measurement_problems(values)]
-        notes[record.label] = enforce(found, force=force, where=f"sample {record.label!r}")
-        masses = _masses(record, host, scaffold)
-        sample_rows.append(
-            {
-                **record.model_dump(exclude=skip),
-                "host_id": host.id,
-                "scaffold_id": scaffold.id if scaffold else None,
-                "host_mg": masses.host_mg,
-                "scaffold_mg": masses.scaffold_mg,
-                "batch_mg": masses.batch_mg,
-                "masses_source": masses.source,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    if not sample_rows:
-        return 0
-    sample_ids = _insert_returning(session, Sample, sample_rows)
-    pellet_rows, pellet_owner = [], []
-    for sample_id, record in zip(sample_ids, records, strict=True):
-        if record.pellet is not None:
-            pellet_rows.append(
-                {
-                    **record.pellet.model_dump(),
-                    "sample_id": sample_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            pellet_owner.append(sample_id)
-    pellets: dict[int, Pellet] = {}
-    if pellet_rows:
-        for pellet_id, row in zip(
-            _insert_returning(session, Pellet, pellet_rows), pellet_rows, strict=True
-        ):
-            pellets[row["sample_id"]] = Pellet(id=pellet_id, **row)
-    measurement_rows = []
-    for sample_id, record in zip(sample_ids, records, strict=True):
-        for index, measurement in enumerate(record.measurements, start=1):
-            values = measurement_values(
-                measurement,
-                label=record.label,
-                pellet=pellets.get(sample_id),
-                where=f"measurement {index}",
-            )
-            measurement_rows.append(
-                {**values, "sample_id": sample_id, "created_at": now, "updated_at": now}
-            )
-    measurement_ids = (
-        _insert_returning(session, Measurement, measurement_rows) if measurement_rows else []
-    )
-    user = current_user()
-    revisions = []
-    labels = {sample_id: r.label for sample_id, r in zip(sample_ids, records, strict=True)}
-    for table, ids, rows, key in (
-        ("sample", sample_ids, sample_rows, lambda row: row["label"]),
-        (
-            "pellet",
-            [p.id for p in pellets.values()],
-            pellet_rows,
-            lambda row: labels[row["sample_id"]],
-        ),
-        ("measurement", measurement_ids, measurement_rows, lambda row: labels[row["sample_id"]]),
-    ):
-        model = {"sample": Sample, "pellet": Pellet, "measurement": Measurement}[table]
-        columns = [c.key for c in model.__mapper__.column_attrs]
-        for record_id, row in zip(ids, rows, strict=True):
-            data = {c: row.get(c) for c in columns}
-            data["id"] = record_id
-            revisions.append(
-                {
-                    "table_name": table,
-                    "record_id": record_id,
-                    "record_key": key(row),
-                    "action": "insert",
-                    "data": {
-                        k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()
-                    },
-                    "changed_at": now,
-                    "changed_by": user,
-                    "note": notes.get(key(row)),
-                }
-            )
-    session.execute(insert(Revision), revisions)
-    if suggestion_ids:
-        session.execute(
-            update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(status="made")
-        )
-    # Arrhenius fits for samples measured at three or more temperatures.
-    for record in records:
-        temperatures = {
-            round(m.temperature_k or 0, 1) for m in record.measurements if m.kind == "eis"
-        }
-        if len(temperatures) >= 3:
-            refresh_fits(session, find_sample(session, record.label))
-    session.flush()
-    return len(sample_ids)
-
-
-def _insert_returning(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    from sqlalchemy import insert
-
-    ids: list[int] = []
-    for start in range(0, len(rows), 10_000):
-        chunk = rows[start : start + 10_000]
-        result = session.scalars(
-            insert(model).returning(model.id, sort_by_parameter_order=True),
-            chunk,  # type: ignore[attr-defined]
-        )
-        ids.extend(result.all())
-    return ids
+    with prepare_samples(session, items_of(records), force=force) as prepared:
+        return write_samples(session, prepared)
