@@ -21,7 +21,7 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "accuracy", "latency")
+MODULES = ("doe", "peers", "calibration", "accuracy", "latency")
 PACKAGES = (
     "matdoe",
     "numpy",
@@ -30,6 +30,9 @@ PACKAGES = (
     "scikit-learn",
     "optuna",
     "torch",
+    "baybe",
+    "ax-platform",
+    "botorch",
     "sqlalchemy",
     "alembic",
     "typer",

@@ -201,10 +201,10 @@ def ofat_design(problem: Problem, seed: int, budget: int) -> tuple[np.ndarray, n
     space = problem.space
     rng = np.random.default_rng([seed, 13])
     params = list(space.parameters)
-    cat_idx = [j for j, p in enumerate(params) if hasattr(p, "choices")]
-    num_idx = [j for j, p in enumerate(params) if not hasattr(p, "choices")]
+    cat_idx = [j for j, p in enumerate(params) if not p.numeric]
+    num_idx = [j for j, p in enumerate(params) if p.numeric]
     current = problem.grid[rng.integers(len(problem.grid))].copy()
-    n_cat = sum(len(params[j].choices) - 1 for j in cat_idx)  # type: ignore[attr-defined]
+    n_cat = sum(int(params[j].n_grid_points()) - 1 for j in cat_idx)
     n_num = max(0, budget - n_cat)
     per = [n_num // len(num_idx) + (k < n_num % len(num_idx)) for k in range(len(num_idx))]
     made: list[bytes] = []
@@ -234,7 +234,7 @@ def ofat_design(problem: Problem, seed: int, budget: int) -> tuple[np.ndarray, n
         pts[:, j] = p.from_unit(unit)  # type: ignore[union-attr]
         series(pts)
     for j in cat_idx:
-        choices = len(params[j].choices)  # type: ignore[attr-defined]
+        choices = int(params[j].n_grid_points())
         pts = np.repeat(current[None, :], choices, axis=0)
         pts[:, j] = np.arange(choices)
         series(pts)
@@ -511,13 +511,8 @@ def acquisition_optimiser_comparison(quick: bool = False) -> str:
     """
     import pandas as pd
 
-    from matdoe.suggest import (
-        _local_search,
-        _optuna_global,
-        _pool,
-        log_expected_improvement,
-        optimize_acquisition,
-    )
+    from matdoe.suggest import log_expected_improvement, optimize_acquisition
+    from matdoe.suggest.optimiser import local_search, optuna_global, pool
     from matdoe.surrogate import GPSurrogate
 
     problems = ("twin",) if quick else PROBLEMS
@@ -560,13 +555,13 @@ def acquisition_optimiser_comparison(quick: bool = False) -> str:
                     t = time.perf_counter()
                     g_rng = np.random.default_rng(seed)
                     if method == "sobol":
-                        pts = _pool(space, n_samples, g_rng)
+                        pts = pool(space, n_samples, g_rng)
                         vals = acq(pts)
                     else:
-                        pts, vals = _optuna_global(acq, space, g_rng, n_samples, set())
+                        pts, vals = optuna_global(acq, space, g_rng, n_samples, set())
                     rec[label + "_global"] = float(np.max(vals))
                     order = np.argsort(-vals, kind="stable")[:8]
-                    _, refined, _ = _local_search(
+                    _, refined, _ = local_search(
                         acq, space, pts[order].copy(), vals[order].copy(), set(), 100
                     )
                     rec[label] = float(refined.max())

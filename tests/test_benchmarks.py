@@ -86,3 +86,21 @@ def test_bounds_are_never_rounded_in_the_projects_favour() -> None:
     assert fmt_bound(1.23, 1.5) == "1.23"
     assert fmt_pct_bound(0.8996, 0.90) == "89.96 %"
     assert fmt_pct_bound(0.98004, 0.98) == "98.004 %"
+
+
+def test_calibration_quick_reports_its_target() -> None:
+    calibration = _module("calibration")
+    section = calibration.run(quick=True)
+    assert "Quick configuration" in section
+    assert "| 16 × 4 |" in section and "coverage in [90 %, 98 %]" in section
+
+
+def test_peers_score_matdoe_and_random_on_a_pool() -> None:
+    peers = _module("peers")
+    runs = peers.run_all(
+        [("pool-friedman5", "matdoe", 0, 6), ("pool-friedman5", "random", 0, 6)], processes=1
+    )
+    assert all(len(r.raw) == 6 for r in runs)
+    section = peers.section(runs, ["pool-friedman5"], ["matdoe", "random"], 1, 6, 1.0)
+    assert "| pool-friedman5 | 0.05 | **matdoe** |" in section
+    assert "Mean rank over problems" in section

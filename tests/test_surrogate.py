@@ -30,7 +30,7 @@ def test_recovers_a_smooth_function_with_calibrated_intervals() -> None:
     assert report.rmse < 0.08
     assert 0.85 <= report.coverage95 <= 0.99
     assert report.r2 > 0.95
-    assert list(report.predictions.columns) == ["y", "mean", "std", "fold"]
+    assert list(report.predictions.columns) == ["y", "mean", "std", "mean_std", "fold", "group"]
     assert len(report.predictions) == 80
 
 

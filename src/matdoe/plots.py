@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_arrhenius",
     "plot_arrhenius_samples",
+    "plot_calibration",
     "plot_conductivity_overview",
     "plot_importance",
     "plot_map",
@@ -662,16 +663,55 @@ def plot_parity(
     return figure
 
 
-def _numeric_parameters(space: SearchSpace) -> list[Any]:
-    from matdoe.space import Categorical
+def plot_calibration(
+    predictions: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    levels: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99),
+) -> Figure:
+    """Calibration of the held-out intervals: observed against nominal coverage.
 
-    return [p for p in space.parameters if not isinstance(p, Categorical)]
+    Args:
+        predictions: :attr:`matdoe.surrogate.CVReport.predictions` (columns ``y``, ``mean``,
+            ``std`` of a new measurement).
+        ax: Axes to draw into; a new figure when ``None``.
+        levels: Nominal coverages of central intervals.
+
+    Returns:
+        The figure: points on the diagonal mean honest intervals; below it, too narrow
+        (overconfident); above it, too wide.
+    """
+    from scipy import stats
+
+    _require_columns(predictions, ["y", "mean", "std"], "predictions")
+    if predictions.empty:
+        raise InvalidRecordError("predictions is empty; cross-validate on 3 or more recipes")
+    figure, ax = _axes(ax, figsize=(4.4, 4.2))
+    z = np.abs(predictions["y"] - predictions["mean"]).to_numpy(float) / predictions[
+        "std"
+    ].to_numpy(float)
+    nominal = np.asarray(levels, dtype=float)
+    observed = np.array([(z <= stats.norm.ppf(0.5 + q / 2)).mean() for q in nominal])
+    ax.fill_between([0, 1], [0, 0], [0, 1], color=OKABE_ITO[3], alpha=0.07, lw=0)
+    ax.plot([0, 1], [0, 1], "-", color="0.3", lw=1.0, label="honest intervals")
+    ax.plot(nominal, observed, "o-", color=OKABE_ITO[4], label="held-out recipes")
+    ax.text(0.62, 0.12, "below the line:\nintervals too narrow", fontsize=8, color="0.35")
+    ax.set_xlim(0.4, 1.0)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("nominal coverage of the interval")
+    ax.set_ylabel("held-out measurements inside it")
+    ax.set_title(f"Calibration on {len(z)} held-out measurements", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _style(ax)
+    return figure
+
+
+def _numeric_parameters(space: SearchSpace) -> list[Any]:
+    return [p for p in space.parameters if p.numeric]
 
 
 def _hue_parameter(space: SearchSpace) -> Any:
-    from matdoe.space import Categorical
-
-    cats = [p for p in space.parameters if isinstance(p, Categorical)]
+    cats = [p for p in space.parameters if not p.numeric]
     return cats[0] if cats else None
 
 
@@ -704,10 +744,10 @@ def _fixed_values(
             values[p.name] = fixed[p.name]
         elif best is not None and p.name in best.index and best[p.name] == best[p.name]:
             values[p.name] = best[p.name]
-        elif hasattr(p, "choices"):
-            values[p.name] = p.choices[0]
+        elif not p.numeric:
+            values[p.name] = p.value(0.0)
         else:
-            values[p.name] = float(p.from_unit(np.array([0.5]))[0])
+            values[p.name] = p.value(p.snap(p.sample(np.array([0.5])))[0])
     return values
 
 
