@@ -10,6 +10,10 @@ Rao-Blackwellised Monte-Carlo estimate of the increase of q-EI, Wilson et al. 20
 log space as LogEI, Ament et al. 2023). A candidate next to a fixed recipe gains little: in most
 samples the fixed recipe already sets the incumbent there.
 
+A further recipe must beat the fantasised batch by more than what one measurement can resolve
+(``RESOLUTION`` times the std of a new measurement), so a batch spreads instead of filling the
+model's flat top with recipes whose predictions differ by far less than the noise.
+
 ``kriging-believer`` (the earlier method, and the batch rule of gp-ucb): after each pick the GP
 is conditioned on a fantasised observation equal to its own mean there (hyperparameters kept), so
 the uncertainty near the pick shrinks; pending recipes are fantasised the same way first.
@@ -32,6 +36,12 @@ __all__ = ["N_FANTASIES", "batch_log_ei", "believer_acquisition"]
 
 #: Monte-Carlo samples of the fixed recipes' latent objective in q-LogEI.
 N_FANTASIES = 128
+#: A further recipe of a batch (or one next to a pending recipe) is worth making when it may beat
+#: the fantasised batch by more than RESOLUTION times the std of a new measurement: a gain a lab
+#: cannot resolve with one measurement does not justify an experiment. This keeps a batch from
+#: filling the flat top of the model with recipes whose predictions differ by far less than the
+#: noise. The first pick of a batch is plain LogEI.
+RESOLUTION = 1.0
 
 Encoder = Callable[[np.ndarray], np.ndarray]
 Acquisition = Callable[[np.ndarray], np.ndarray]
@@ -72,8 +82,13 @@ def batch_log_ei(
     best: float,
     rng: np.random.Generator,
     n_samples: int = N_FANTASIES,
+    resolution: float = 0.0,
 ) -> Callable[[np.ndarray], Acquisition]:
-    """``make(fixed)``: the sequential greedy q-LogEI of a candidate given the ``fixed`` recipes."""
+    """``make(fixed)``: the sequential greedy q-LogEI of a candidate given the ``fixed`` recipes.
+
+    ``resolution`` (objective units): a candidate counts as improving on a fantasy only by more
+    than this (see :data:`RESOLUTION`); 0 gives plain q-LogEI.
+    """
 
     def make(fixed: np.ndarray) -> Acquisition:
         if not len(fixed):
@@ -90,7 +105,7 @@ def batch_log_ei(
         chol = linalg.cholesky(cov, lower=True)
         eps = rng.standard_normal((len(fixed), n_samples))
         dev = chol @ eps  # samples of f(fixed) - mean
-        incumbent = np.maximum(best, (mu_f[:, None] + dev).max(axis=0))  # (S,)
+        incumbent = np.maximum(best, (mu_f[:, None] + dev).max(axis=0)) + resolution  # (S,)
         solved = linalg.cho_solve((chol, True), dev)  # Σ_FF^-1 (f - mu), (|F|, S)
 
         def acquisition(raw: np.ndarray) -> np.ndarray:

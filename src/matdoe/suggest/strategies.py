@@ -15,7 +15,7 @@ import numpy as np
 
 from matdoe.errors import InvalidRecordError, MissingDependencyError
 from matdoe.suggest.acquisition import UCB_BETA, log_expected_improvement, upper_confidence_bound
-from matdoe.suggest.batch import batch_log_ei, believer_acquisition
+from matdoe.suggest.batch import RESOLUTION, batch_log_ei, believer_acquisition
 from matdoe.suggest.design import space_filling
 from matdoe.suggest.optimiser import (
     optimize_acquisition,
@@ -168,7 +168,8 @@ def suggest_gp(problem: Problem) -> Picks:
         elif BATCH_ACQUISITION == "kriging-believer":
             make = believer_acquisition(model, enc, enc_model, best, "logei")
         else:
-            make = batch_log_ei(model, enc, enc_model, best, rng)
+            resolution = RESOLUTION * float(model.new_measurement_std(1)[0])
+            make = batch_log_ei(model, enc, enc_model, best, rng, resolution=resolution)
         while len(picks.rows) < n:
             acquisition = make(fixed)
             if cand is not None:
