@@ -353,3 +353,15 @@ def test_restricted_space_proposes_inside_and_learns_from_everything(
     full = suggest(obs, space, n=1, random_state=0)
     narrow_one = suggest(obs, narrow, n=1, random_state=0)
     assert full.attrs["model"]["lengthscales"] == narrow_one.attrs["model"]["lengthscales"]
+
+
+def test_a_batch_of_four_is_spread(space: SearchSpace, twin: DigitalTwin) -> None:
+    """q-LogEI with the resolution rule: no two recipes of a batch a grid step apart."""
+    obs = _observations(space, twin, 200, seed=3)
+    batch = suggest(obs, space, n=4, random_state=0)
+    coords = space.design_coords(space.to_raw(batch[PARAMS]))
+    dist = np.sqrt(((coords[:, None] - coords[None]) ** 2).sum(-1))
+    dist[np.diag_indices_from(dist)] = np.inf
+    assert dist.min() > 0.05  # a 0.5 vol% step is 0.009
+    assert "q-logEI" in batch.attrs["model"]["acquisition"]
+    assert (batch["distance_to_made"] > 0).all()

@@ -16,14 +16,21 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   varies in the data, a linear kernel ``c² · t·t'`` on the condition features, so a common
   Arrhenius slope in 1000/T is cheap to learn while recipe-dependent slopes come through the
   Matérn part;
-* input warping (``input_warping=True``; off by default, on in :func:`matdoe.suggest.suggest`):
+* input warping (``input_warping=True``; off by default, on in :func:`make_surrogate`):
   each numeric parameter's unit-cube value x is replaced by the Kumaraswamy CDF
   ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.75**0.5)
   priors, bounded to [0.1, 10], as BoTorch's ``Warp`` input transform), so a response that is
   steep at one end of a range (short milling times) and flat at the other is modelled with one
   stationary kernel; conditions (1000/T) and categorical features are not warped;
-* noise: per point, the known measurement variance (``y_std``, e.g. ``log10_sigma_std``)
-  plus a learned white-noise floor (heteroscedastic alpha);
+* noise, two kinds: per measurement, the known measurement variance (``y_std``, e.g.
+  ``log10_sigma_std``) plus a learned white-noise floor (heteroscedastic alpha); and per batch
+  (when the rows name their sample, ``batch=``), a learned batch-to-batch offset τ² shared by
+  every measurement of one sample (a kernel term τ²·[same sample]): two batches of one recipe
+  differ more than two runs on one pellet. A new measurement of a new batch has the latent
+  variance plus both (:meth:`GPSurrogate.new_measurement_std`);
+* calibration (``calibrate=True``, on in :func:`make_surrogate`): the latent std is widened by
+  the factor that makes the block leave-one-recipe-out errors of the training data honest (see
+  ``_recipe_out_inflation``), never narrowed;
 * hyperparameters: maximum a posteriori with L-BFGS-B and analytic gradients, ``n_restarts``
   extra starts drawn from the priors (short runs, the best continued to convergence). Priors
   (normal on the log of each hyperparameter): lengthscales LogNormal(ln 0.5, 1) in the unit cube,
@@ -31,15 +38,20 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   uses by default was tried and found too smooth for the few-data, peaked responses of milling
   recipes); signal variances LogNormal(0, 1.5); noise floor LogNormal(ln 3e-3, 1.5) of the output
   variance, or LogNormal(ln 1e-4, 1.5) when the measurement std is known, bounded to
-  [1e-6, 2]; linear variance LogNormal(0, 2);
-* replicates (identical encoded rows) are aggregated into one point with the mean and the variance
-  of the mean, and their spread enters the likelihood of the noise floor, so a table with many
-  replicates costs no more than its distinct recipes.
+  [1e-6, 2]; batch scatter LogNormal(ln 3e-3, 1.5), same bounds; linear variance
+  LogNormal(0, 2);
+* replicates (identical encoded rows of one batch) are aggregated into one point with the mean
+  and the variance of the mean, and their spread enters the likelihood of the noise floor, so a
+  table with many replicates costs no more than its distinct recipes.
 
 Large data: hyperparameters are fitted on at most ``max_fit_points`` (default 300) distinct
 points drawn at random; the posterior uses at most ``max_exact_points`` (default 1000) distinct
 points: the best quarter by objective plus a random draw of the rest. Below these thresholds the GP
-is exact. With them, fitting 5,000 rows takes about a second on 2 CPU cores.
+is exact. Timings are in benchmarks/RESULTS.md.
+
+:func:`make_surrogate` is the one place the model's settings live, :func:`fit_surrogate` the one
+fitting sequence (over the space widened to the data), :func:`cross_validate` the leave-recipe-out
+validation.
 """
 
 from __future__ import annotations
@@ -680,6 +692,13 @@ class GPSurrogate:
             raise NotFittedError("this GPSurrogate is not fitted yet; call fit(X, y) first")
 
     # ------------------------------------------------------------------ predict
+    def _whiten(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standardised latent mean, variance and L⁻¹k(X, z) at encoded inputs (one chunk)."""
+        ks = self._kernel(z, self._data.z)
+        v = linalg.solve_triangular(self._chol[0], ks.T, lower=True, check_finite=False)
+        var = self._prior_var(z) - (v * v).sum(0)
+        return ks @ self._alpha, var, v
+
     def predict_encoded(self, z: np.ndarray, return_std: bool = True) -> Any:
         """Posterior mean (and std of the latent function) at encoded inputs, objective units."""
         self._check_fitted()
@@ -688,11 +707,12 @@ class GPSurrogate:
         chunk = 4096
         for i in range(0, len(z), chunk):
             zc = z[i : i + chunk]
-            ks = self._kernel(zc, self._data.z)
-            out_mean[i : i + chunk] = ks @ self._alpha
             if return_std:
-                var = self._prior_var(zc) - ((ks @ self._kinv) * ks).sum(1)
+                m, var, _ = self._whiten(zc)
                 out_std[i : i + chunk] = np.sqrt(np.maximum(var, 1e-12))
+            else:
+                m = self._kernel(zc, self._data.z) @ self._alpha
+            out_mean[i : i + chunk] = m
         mean = out_mean * self.y_scale_ + self.y_mean_
         if not return_std:
             return mean
@@ -701,10 +721,27 @@ class GPSurrogate:
     def posterior_cov_encoded(self, za: np.ndarray, zb: np.ndarray) -> np.ndarray:
         """Posterior covariance of the latent objective between encoded inputs (objective units²)."""
         self._check_fitted()
-        ka = self._kernel(za, self._data.z)
-        kb = self._kernel(zb, self._data.z)
+        va = self._whiten(za)[2]
+        vb = self._whiten(zb)[2]
         prior = self._kernel(za, zb)
-        return (prior - ka @ self._kinv @ kb.T) * (self.y_scale_ * self.std_inflation_) ** 2
+        return (prior - va.T @ vb) * (self.y_scale_ * self.std_inflation_) ** 2
+
+    def joint_predict_encoded(
+        self, z: np.ndarray, zf: np.ndarray, vf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, std at ``z`` and the posterior covariance with fixed points ``zf`` in one pass.
+
+        ``vf`` is ``fixed_factor(zf)`` (computed once per fixed set). Objective units.
+        """
+        m, var, v = self._whiten(z)
+        scale = self.y_scale_ * self.std_inflation_
+        cross = (self._kernel(zf, z) - vf.T @ v) * scale**2
+        mean = m * self.y_scale_ + self.y_mean_
+        return mean, np.sqrt(np.maximum(var, 1e-12)) * scale, cross
+
+    def fixed_factor(self, zf: np.ndarray) -> np.ndarray:
+        """L⁻¹k(X, zf) of fixed points, for :meth:`joint_predict_encoded`."""
+        return self._whiten(zf)[2]
 
     def new_measurement_std(self, n: int = 1) -> np.ndarray:
         """Std a new measurement adds to the latent std (objective units), ``(n,)``.

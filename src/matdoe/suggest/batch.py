@@ -100,6 +100,7 @@ def batch_log_ei(
             return plain
         zf = enc_model(fixed)
         mu_f, _ = model.predict_encoded(zf)
+        vf = model.fixed_factor(zf)
         cov = model.posterior_cov_encoded(zf, zf)
         cov[np.diag_indices_from(cov)] += 1e-9 * max(1.0, float(np.mean(np.diag(cov))))
         chol = linalg.cholesky(cov, lower=True)
@@ -109,9 +110,7 @@ def batch_log_ei(
         solved = linalg.cho_solve((chol, True), dev)  # Σ_FF^-1 (f - mu), (|F|, S)
 
         def acquisition(raw: np.ndarray) -> np.ndarray:
-            z = enc(raw)
-            mean, std = model.predict_encoded(z)
-            cross = model.posterior_cov_encoded(zf, z)  # (|F|, m)
+            mean, std, cross = model.joint_predict_encoded(enc(raw), zf, vf)  # cross: (|F|, m)
             w = linalg.cho_solve((chol, True), cross)
             var = np.maximum(std**2 - (cross * w).sum(0), 1e-12)
             cond_mean = mean[:, None] + cross.T @ solved  # (m, S)
