@@ -35,7 +35,7 @@ from matdoe.surrogate import GPSurrogate
 __all__ = ["N_FANTASIES", "batch_log_ei", "believer_acquisition"]
 
 #: Monte-Carlo samples of the fixed recipes' latent objective in q-LogEI.
-N_FANTASIES = 128
+N_FANTASIES = 64
 #: A further recipe of a batch (or one next to a pending recipe) is worth making when it may beat
 #: the fantasised batch by more than RESOLUTION times the std of a new measurement: a gain a lab
 #: cannot resolve with one measurement does not justify an experiment. This keeps a batch from
