@@ -51,13 +51,23 @@ from benchmarks.problems import PROBLEMS, Problem, get_problem
 
 __all__ = ["STRATEGIES", "Campaign", "ofat_design", "run", "run_campaign"]
 
-STRATEGIES = ("gp-ei", "gp-ucb", "optuna-tpe", "optuna-gp", "random", "sobol", "ofat")
+STRATEGIES = (
+    "gp-ei",
+    "gp-ei-kb",
+    "gp-ucb",
+    "optuna-tpe",
+    "optuna-gp",
+    "random",
+    "sobol",
+    "ofat",
+)
 #: Strategies that go through matdoe.suggest.suggest (the expensive ones; run in worker processes).
-SUGGEST_STRATEGIES = ("gp-ei", "gp-ucb", "optuna-tpe", "optuna-gp")
+#: ``gp-ei-kb`` is gp-ei with the earlier kriging-believer batches instead of q-LogEI.
+SUGGEST_STRATEGIES = ("gp-ei", "gp-ei-kb", "gp-ucb", "optuna-tpe", "optuna-gp")
 TOLERANCE = 0.05
 BUDGET = 30
 BATCHES = (1, 4)
-N_SEEDS = 10
+N_SEEDS = 20
 RANDOM_REFERENCE_SEEDS = 200
 RANDOM_REFERENCE_BUDGET = 300
 HERE = Path(__file__).resolve().parent
@@ -129,6 +139,19 @@ def _measure(problem: Problem, raw: np.ndarray, seed: int, made: list[bytes]) ->
 
 
 def _run_suggest(problem: Problem, strategy: str, batch: int, seed: int, budget: int) -> Any:
+    from matdoe.suggest import strategies
+
+    if strategy != "gp-ei-kb":
+        return _run_suggest_plain(problem, strategy, batch, seed, budget)
+    saved = strategies.BATCH_ACQUISITION
+    strategies.BATCH_ACQUISITION = "kriging-believer"
+    try:
+        return _run_suggest_plain(problem, "gp-ei", batch, seed, budget)
+    finally:
+        strategies.BATCH_ACQUISITION = saved
+
+
+def _run_suggest_plain(problem: Problem, strategy: str, batch: int, seed: int, budget: int) -> Any:
     import pandas as pd
 
     from matdoe.suggest import suggest
@@ -299,7 +322,7 @@ def run_all(tasks: Sequence[tuple[str, str, int, int, int]], processes: int = 2)
     heavy = [t for t in tasks if t[1] in SUGGEST_STRATEGIES]
     light = [t for t in tasks if t[1] not in SUGGEST_STRATEGIES]
     # Longest first (Optuna's GP, then matdoe's, then TPE) for an even load.
-    order = {"optuna-gp": 0, "gp-ei": 1, "gp-ucb": 1, "optuna-tpe": 2}
+    order = {"optuna-gp": 0, "gp-ei": 1, "gp-ei-kb": 1, "gp-ucb": 1, "optuna-tpe": 2}
     heavy.sort(key=lambda t: (order[t[1]], -t[4], t[2]))
     out: list[Campaign] = []
     if heavy and processes > 1:
@@ -345,6 +368,7 @@ def _plot(problem: Problem, campaigns: list[Campaign], budget: int, path: Path) 
     axes = fig.subplots(1, len(batches), squeeze=False)[0]
     colours = {
         "gp-ei": "C3",
+        "gp-ei-kb": "C5",
         "gp-ucb": "C1",
         "optuna-tpe": "C0",
         "optuna-gp": "C9",
@@ -634,6 +658,8 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
         for b in batches
         for strategy in STRATEGIES
         for seed in range(n_seeds)
+        # Batches of one have no batch rule: gp-ei-kb would repeat gp-ei.
+        if not (strategy == "gp-ei-kb" and b == 1)
     ]
     campaigns = run_all(tasks, processes=processes)
     ref = {

@@ -367,7 +367,7 @@ def _hartmann6() -> Problem:
 
 
 def _needle() -> Problem:
-    space = SearchSpace([Float("x1", -2.0, 8.0), Float("x2", -2.0, 8.0)])
+    space = SearchSpace([Float("x1", -10.0, 10.0), Float("x2", -10.0, 10.0)])
     return Problem(
         "needle-easom",
         space,

@@ -18,8 +18,9 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   Matérn part;
 * input warping (``input_warping=True``; off by default, on in :func:`make_surrogate`):
   each numeric parameter's unit-cube value x is replaced by the Kumaraswamy CDF
-  ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.75**0.5)
-  priors, bounded to [0.1, 10], as BoTorch's ``Warp`` input transform), so a response that is
+  ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.5)
+  priors, bounded to [0.1, 10]; BoTorch's ``Warp`` uses the wider LogNormal(0, 0.75**0.5), which
+  on few data squeezed whole stretches of milling time into one warped value), so a response that is
   steep at one end of a range (short milling times) and flat at the other is modelled with one
   stationary kernel; conditions (1000/T) and categorical features are not warped;
 * noise, two kinds: per measurement, the known measurement variance (``y_std``, e.g.
@@ -97,9 +98,11 @@ _LINEAR_PRIOR = (0.0, 2.0)
 # Batch-to-batch scatter τ² (standardised units): a batch's offset, shared by all measurements of
 # that sample (every temperature, heating and cooling); median 3e-3 of the output variance.
 _BATCH_PRIOR = (math.log(3e-3), 1.5)
-# Kumaraswamy input warping (as BoTorch's Warp): concentrations a, b with LogNormal(0, 0.75**0.5)
-# priors, bounded to [0.1, 10]; inputs are squeezed into [eps, 1 - eps] first.
-_WARP_PRIOR = (0.0, math.sqrt(0.75))
+# Kumaraswamy input warping: concentrations a, b with LogNormal(0, 0.5) priors (95 % within
+# [0.38, 2.7]; the wider prior of BoTorch's Warp let a = 3.7 flatten 0.5-6 h of milling time on the
+# demo data, and did worse in closed loop: benchmarks/RESULTS.md), bounded to [0.1, 10]; inputs are
+# squeezed into [eps, 1 - eps] first.
+_WARP_PRIOR = (0.0, 0.5)
 _WARP_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_EPS = 1e-6
 # Leave-recipe-out calibration of the latent std (see GPSurrogate._recipe_out_inflation).
@@ -110,8 +113,14 @@ _MAX_INFLATION = 3.0
 _Z95 = 1.959964
 
 
-def _lengthscale_prior(d: int) -> tuple[float, float]:
+#: Scale the lengthscale prior's median with the number of recipe parameters (see below).
+_LS_DIM_SCALE = False
+
+
+def _lengthscale_prior(n_params: int) -> tuple[float, float]:
     """(mean, sd) of log lengthscale in the unit cube: median 0.5, 95 % within [0.07, 3.6]."""
+    if _LS_DIM_SCALE:
+        return math.log(0.5 * math.sqrt(max(n_params, 1) / 3.0)), 1.0
     return math.log(0.5), 1.0
 
 
@@ -159,6 +168,7 @@ class _Structure:
     known_noise: bool = False
     warp_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     batch: bool = False
+    n_params: int = 3
 
     @property
     def i_batch(self) -> int:
@@ -182,7 +192,7 @@ class _Structure:
 
     def priors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(prior mean, prior sd, lower bound, upper bound) of each log-hyperparameter."""
-        mu_l, sd_l = _lengthscale_prior(self.d)
+        mu_l, sd_l = _lengthscale_prior(self.n_params)
         rows = [(mu_l, sd_l, *_LS_BOUNDS)] * self.d
         noise_prior = _NOISE_PRIOR_KNOWN if self.known_noise else _NOISE_PRIOR
         rows += [(*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS), (*noise_prior, *_NOISE_BOUNDS)]
@@ -560,6 +570,7 @@ class GPSurrogate:
             known_noise=bool((s > 0).any()),
             warp_cols=warp_cols,
             batch=bool(batch is not None and len(np.unique(codes)) < g),
+            n_params=len(self.space.parameters),
         )
         # Hyperparameters on a subset when the data are large.
         fit_data = data
