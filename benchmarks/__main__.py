@@ -2,10 +2,10 @@
 
 The full run (``make bench``) writes ``benchmarks/RESULTS.md`` from scratch: date, machine,
 package versions, then one section per benchmark module (doe, peers, calibration, accuracy,
-latency), then the
-engine-change log of ``benchmarks/RESULTS_engine.md`` and the reliability figures of
-``benchmarks/RESULTS_reliability.md`` when those files exist. ``--quick``
-runs the tiny configurations and prints the report instead of writing it (unless ``--output``).
+latency), then the engine-change log of ``benchmarks/RESULTS_engine.md`` and the reliability
+figures of ``benchmarks/RESULTS_reliability.md`` when those files exist. ``--quick`` (``make
+bench QUICK=1``) runs the tiny configurations and prints the report instead of writing it (unless
+``--output``).
 """
 
 from __future__ import annotations
