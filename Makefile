@@ -26,8 +26,15 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+# `make bench` (up to an hour with every peer); `make bench QUICK=1` (a few minutes).
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
 
 notebooks: $(STAMP)
 	$(BIN)/jupyter lab notebooks

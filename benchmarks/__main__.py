@@ -1,9 +1,10 @@
 """``python -m benchmarks [--quick] [--only NAME ...] [--output PATH]``: run and write RESULTS.md.
 
 The full run (``make bench``) writes ``benchmarks/RESULTS.md`` from scratch: date, machine,
-package versions, then one section per benchmark module (doe, accuracy, latency, eis), then the
-reliability figures of ``benchmarks/RESULTS_reliability.md`` when that file exists. ``--quick``
-runs the tiny configurations and prints the report instead of writing it (unless ``--output``).
+package versions, then one section per benchmark module (doe, peers, calibration, accuracy,
+latency, eis, reliability), then the engine-change log of ``benchmarks/RESULTS_engine.md``.
+``--quick`` (``make bench QUICK=1``) runs the tiny configurations and prints the report instead
+of writing it (unless ``--output``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "accuracy", "latency", "eis", "reliability")
+MODULES = ("doe", "peers", "calibration", "accuracy", "latency", "eis", "reliability")
 PACKAGES = (
     "matdoe",
     "numpy",
@@ -30,6 +31,9 @@ PACKAGES = (
     "scikit-learn",
     "optuna",
     "torch",
+    "baybe",
+    "ax-platform",
+    "botorch",
     "sqlalchemy",
     "alembic",
     "typer",
@@ -150,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         ok &= good
         print(f"  done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         parts.append(section)
+    engine = HERE / "RESULTS_engine.md"
+    if engine.exists():
+        parts.append(
+            "## Engine changes and what each bought (from benchmarks/RESULTS_engine.md)\n\n"
+            + _demote(engine.read_text(encoding="utf-8"))
+        )
     reliability = HERE / "RESULTS_reliability.md"
     if reliability.exists():
         parts.append(

@@ -2,15 +2,16 @@
 
 Data (SIMULATED, from :class:`matdoe.simulate.DigitalTwin`): recipes drawn uniformly at random on
 the grid of :func:`matdoe.simulate.default_space` (silica, vol% SiO2, milling time), each measured
-once at a temperature drawn uniformly from 30-60 °C, with the twin's Gaussian noise of 0.05 in
-log10 sigma. Sizes 20, 50 and 200, several seeds.
+once at a temperature drawn uniformly from 30-60 °C, with the twin's measurement noise (0.05)
+and batch-to-batch scatter (0.06) in log10 sigma. Sizes 20, 50 and 200, several seeds.
 
 Models, all scored on the same 5 folds (those :func:`matdoe.surrogate.cross_validate` draws;
 replicates of a recipe stay together):
 
-* matdoe GP: ``GPSurrogate(space, random_state=seed)`` with every default, fitted with the
-  twin's stated measurement std (0.05) as ``y_std``, as ``matdoe model fit`` passes the stored
-  std; interval = mean ± 1.96·std of a new measurement (what ``cross_validate`` reports).
+* matdoe GP: ``make_surrogate(space, random_state=seed)`` (the model every command fits),
+  fitted with the twin's stated measurement std (0.05) as ``y_std``, as ``matdoe model fit``
+  passes the stored std; interval = mean ± 1.96·std of a new measurement (what
+  ``cross_validate`` reports).
 * scikit-learn default GP: ``GaussianProcessRegressor(normalize_y=True)``, everything else
   default, i.e. kernel ``1.0 * RBF(1.0)`` with *fixed* hyperparameters (scikit-learn's default
   kernel has fixed bounds, so nothing is optimised) and ``alpha=1e-10``; interval = mean ±
@@ -106,7 +107,7 @@ def evaluate(n: int, seed: int, *, n_trees: int = 300) -> tuple[list[Score], int
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
     from matdoe.simulate import default_space
-    from matdoe.surrogate import GPSurrogate, cross_validate
+    from matdoe.surrogate import cross_validate, make_surrogate
 
     space = default_space()
     data = twin_dataset(n, seed)
@@ -115,7 +116,7 @@ def evaluate(n: int, seed: int, *, n_trees: int = 300) -> tuple[list[Score], int
     scores = []
     t0 = time.perf_counter()
     cv = cross_validate(
-        GPSurrogate(space, random_state=seed),
+        make_surrogate(space, random_state=seed),
         X,
         y,
         y_std=data["log10_sigma_std"].to_numpy(float),
@@ -250,11 +251,11 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
     lines += [
         f"Data: {', '.join(map(str, sizes))} random recipes of the default space, each measured "
         f"once at a temperature drawn uniformly from {TEMPERATURE_RANGE_C[0]:g}-"
-        f"{TEMPERATURE_RANGE_C[1]:g} °C by `DigitalTwin().measure` (noise sd 0.05 log10); "
+        f"{TEMPERATURE_RANGE_C[1]:g} °C by `DigitalTwin().measure` (measurement noise 0.05 and batch scatter 0.06 log10); "
         f"{n_seeds} seed(s) per size; 5-fold CV with the folds `matdoe.surrogate.cross_validate` "
         "draws, shared by every model.",
         "",
-        "Models: **matdoe GP** = `GPSurrogate(space, random_state=seed)` with defaults, given the "
+        "Models: **matdoe GP** = `make_surrogate(space, random_state=seed)` (the model every command fits), given the "
         "measurement std 0.05 as `y_std` (as `matdoe model fit` passes stored stds), interval "
         "mean ± 1.96·predictive std of a new measurement. **sklearn GP (default)** = "
         "`GaussianProcessRegressor(normalize_y=True)`, all else default: kernel "

@@ -51,13 +51,26 @@ from benchmarks.problems import PROBLEMS, Problem, get_problem
 
 __all__ = ["STRATEGIES", "Campaign", "ofat_design", "run", "run_campaign"]
 
-STRATEGIES = ("gp-ei", "gp-ucb", "optuna-tpe", "optuna-gp", "random", "sobol", "ofat")
+STRATEGIES = (
+    "gp-ei",
+    "gp-ei-kb",
+    "gp-ucb",
+    "optuna-tpe",
+    "optuna-gp",
+    "random",
+    "sobol",
+    "ofat",
+)
 #: Strategies that go through matdoe.suggest.suggest (the expensive ones; run in worker processes).
-SUGGEST_STRATEGIES = ("gp-ei", "gp-ucb", "optuna-tpe", "optuna-gp")
+#: ``gp-ei-kb`` is gp-ei with the earlier kriging-believer batches instead of q-LogEI.
+SUGGEST_STRATEGIES = ("gp-ei", "gp-ei-kb", "gp-ucb", "optuna-tpe", "optuna-gp")
 TOLERANCE = 0.05
 BUDGET = 30
 BATCHES = (1, 4)
 N_SEEDS = 10
+#: Seeds of the batch-rule comparison (q-LogEI vs kriging believer, twin, batch 4): the difference
+#: is small, so it gets more seeds than the rest.
+BATCH_RULE_SEEDS = 20
 RANDOM_REFERENCE_SEEDS = 200
 RANDOM_REFERENCE_BUDGET = 300
 HERE = Path(__file__).resolve().parent
@@ -129,6 +142,19 @@ def _measure(problem: Problem, raw: np.ndarray, seed: int, made: list[bytes]) ->
 
 
 def _run_suggest(problem: Problem, strategy: str, batch: int, seed: int, budget: int) -> Any:
+    from matdoe.suggest import strategies
+
+    if strategy != "gp-ei-kb":
+        return _run_suggest_plain(problem, strategy, batch, seed, budget)
+    saved = strategies.BATCH_ACQUISITION
+    strategies.BATCH_ACQUISITION = "kriging-believer"
+    try:
+        return _run_suggest_plain(problem, "gp-ei", batch, seed, budget)
+    finally:
+        strategies.BATCH_ACQUISITION = saved
+
+
+def _run_suggest_plain(problem: Problem, strategy: str, batch: int, seed: int, budget: int) -> Any:
     import pandas as pd
 
     from matdoe.suggest import suggest
@@ -201,10 +227,10 @@ def ofat_design(problem: Problem, seed: int, budget: int) -> tuple[np.ndarray, n
     space = problem.space
     rng = np.random.default_rng([seed, 13])
     params = list(space.parameters)
-    cat_idx = [j for j, p in enumerate(params) if hasattr(p, "choices")]
-    num_idx = [j for j, p in enumerate(params) if not hasattr(p, "choices")]
+    cat_idx = [j for j, p in enumerate(params) if not p.numeric]
+    num_idx = [j for j, p in enumerate(params) if p.numeric]
     current = problem.grid[rng.integers(len(problem.grid))].copy()
-    n_cat = sum(len(params[j].choices) - 1 for j in cat_idx)  # type: ignore[attr-defined]
+    n_cat = sum(int(params[j].n_grid_points()) - 1 for j in cat_idx)
     n_num = max(0, budget - n_cat)
     per = [n_num // len(num_idx) + (k < n_num % len(num_idx)) for k in range(len(num_idx))]
     made: list[bytes] = []
@@ -234,7 +260,7 @@ def ofat_design(problem: Problem, seed: int, budget: int) -> tuple[np.ndarray, n
         pts[:, j] = p.from_unit(unit)  # type: ignore[union-attr]
         series(pts)
     for j in cat_idx:
-        choices = len(params[j].choices)  # type: ignore[attr-defined]
+        choices = int(params[j].n_grid_points())
         pts = np.repeat(current[None, :], choices, axis=0)
         pts[:, j] = np.arange(choices)
         series(pts)
@@ -299,7 +325,7 @@ def run_all(tasks: Sequence[tuple[str, str, int, int, int]], processes: int = 2)
     heavy = [t for t in tasks if t[1] in SUGGEST_STRATEGIES]
     light = [t for t in tasks if t[1] not in SUGGEST_STRATEGIES]
     # Longest first (Optuna's GP, then matdoe's, then TPE) for an even load.
-    order = {"optuna-gp": 0, "gp-ei": 1, "gp-ucb": 1, "optuna-tpe": 2}
+    order = {"optuna-gp": 0, "gp-ei": 1, "gp-ei-kb": 1, "gp-ucb": 1, "optuna-tpe": 2}
     heavy.sort(key=lambda t: (order[t[1]], -t[4], t[2]))
     out: list[Campaign] = []
     if heavy and processes > 1:
@@ -345,6 +371,7 @@ def _plot(problem: Problem, campaigns: list[Campaign], budget: int, path: Path) 
     axes = fig.subplots(1, len(batches), squeeze=False)[0]
     colours = {
         "gp-ei": "C3",
+        "gp-ei-kb": "C5",
         "gp-ucb": "C1",
         "optuna-tpe": "C0",
         "optuna-gp": "C9",
@@ -482,6 +509,33 @@ def _section(
     return "\n".join(lines) + "\n"
 
 
+def _batch_rule_section(campaigns: list[Campaign], budget: int) -> str:
+    """q-LogEI against kriging-believer batches on the twin at batch 4, every seed run."""
+    problem = get_problem("twin")
+    lines = [
+        "### Batch rule: q-LogEI against kriging believer (twin, batch 4)",
+        "",
+        "| batch rule | seeds | median experiments (IQR) | reached | mean regret @10 | "
+        "mean final regret |",
+        "|---|---:|---|---|---:|---:|",
+    ]
+    for strategy, label in (("gp-ei", "q-LogEI (default)"), ("gp-ei-kb", "kriging believer")):
+        runs = [
+            c for c in campaigns if c.problem == "twin" and c.batch == 4 and c.strategy == strategy
+        ]
+        if not runs:
+            continue
+        regret = np.array([problem.optimum - c.incumbent_true() for c in runs])
+        hits = np.array([experiments_to_target(r) for r in regret])
+        q1, med, q3 = _quantiles(hits)
+        lines.append(
+            f"| {label} | {len(runs)} | {_fmt(med, budget)} ({_fmt(q1, budget)}-"
+            f"{_fmt(q3, budget)}) | {int(np.isfinite(hits).sum())}/{len(hits)} | "
+            f"{regret[:, min(9, budget - 1)].mean():.3f} | {regret[:, -1].mean():.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _target_row(
     b: int, label: str, ei: float, other: float, limit: float, cap: int, budget: int
 ) -> str:
@@ -511,13 +565,8 @@ def acquisition_optimiser_comparison(quick: bool = False) -> str:
     """
     import pandas as pd
 
-    from matdoe.suggest import (
-        _local_search,
-        _optuna_global,
-        _pool,
-        log_expected_improvement,
-        optimize_acquisition,
-    )
+    from matdoe.suggest import log_expected_improvement, optimize_acquisition
+    from matdoe.suggest.optimiser import local_search, optuna_global, pool
     from matdoe.surrogate import GPSurrogate
 
     problems = ("twin",) if quick else PROBLEMS
@@ -560,13 +609,13 @@ def acquisition_optimiser_comparison(quick: bool = False) -> str:
                     t = time.perf_counter()
                     g_rng = np.random.default_rng(seed)
                     if method == "sobol":
-                        pts = _pool(space, n_samples, g_rng)
+                        pts = pool(space, n_samples, g_rng)
                         vals = acq(pts)
                     else:
-                        pts, vals = _optuna_global(acq, space, g_rng, n_samples, set())
+                        pts, vals = optuna_global(acq, space, g_rng, n_samples, set())
                     rec[label + "_global"] = float(np.max(vals))
                     order = np.argsort(-vals, kind="stable")[:8]
-                    _, refined, _ = _local_search(
+                    _, refined, _ = local_search(
                         acq, space, pts[order].copy(), vals[order].copy(), set(), 100
                     )
                     rec[label] = float(refined.max())
@@ -639,8 +688,16 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
         for b in batches
         for strategy in STRATEGIES
         for seed in range(n_seeds)
+        # Batches of one have no batch rule: gp-ei-kb would repeat gp-ei.
+        if not (strategy == "gp-ei-kb" and b == 1)
     ]
-    campaigns = run_all(tasks, processes=processes)
+    rule_seeds = range(n_seeds, BATCH_RULE_SEEDS) if not quick and "twin" in problems else ()
+    extra_rule = [
+        ("twin", s, 4, seed, budget) for s in ("gp-ei", "gp-ei-kb") for seed in rule_seeds
+    ]
+    campaigns = run_all(tasks + extra_rule, processes=processes)
+    rule = _batch_rule_section(campaigns, budget)
+    campaigns = [c for c in campaigns if c.seed < n_seeds]
     ref = {
         name: random_reference(get_problem(name), ref_seeds, RANDOM_REFERENCE_BUDGET)
         for name in problems
@@ -650,7 +707,7 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
         path = out / f"doe_{name}.png"
         _plot(get_problem(name), [c for c in campaigns if c.problem == name], budget, path)
         pngs[name] = path.relative_to(HERE) if path.is_relative_to(HERE) else path
-    extra = acquisition_optimiser_comparison(quick) + "\n" + INNER_CLOSED_LOOP
+    extra = rule + "\n" + acquisition_optimiser_comparison(quick) + "\n" + INNER_CLOSED_LOOP
     section = _section(
         campaigns,
         problems,

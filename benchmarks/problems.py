@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["PROBLEMS", "Problem", "get_problem"]
 
 PROBLEMS = ("twin", "branin-cat", "ackley-cat")
+#: The problems of other shapes of the peer comparison (benchmarks/peers.py), beside the twin.
+OTHER_SHAPES = ("pool-friedman5", "pool-hartmann3-cat", "hartmann6", "needle-easom")
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +66,10 @@ class Problem:
         objective: Objective column name.
         conditions: Target conditions passed to ``suggest`` (e.g. ``{"temperature_c": 30}``).
         report_std: Whether observations carry ``<objective>_std`` (the known noise).
+        pool: For a pool problem, the only makeable recipes (raw points); None: the whole space.
+        known_optimum: The optimum of a continuous problem (no grid to enumerate).
+        tolerance: "Reached the target": within this of the optimum (objective units).
+        budget: Experiments per campaign.
     """
 
     name: str
@@ -73,20 +79,15 @@ class Problem:
     objective: str = "y"
     conditions: Mapping[str, float] = field(default_factory=dict)
     report_std: bool = False
+    pool: np.ndarray | None = None
+    known_optimum: float | None = None
+    tolerance: float = 0.05
+    budget: int = 30
 
     @functools.cached_property
     def grid(self) -> np.ndarray:
         """Every feasible raw point of the step grid."""
-        axes = []
-        for p in self.space.parameters:
-            if isinstance(p, Categorical):
-                axes.append(np.arange(len(p.choices), dtype=float))
-            else:
-                assert p.step is not None, "benchmark problems live on a step grid"
-                axes.append(p.low + p.step * np.arange(round((p.grid_high - p.low) / p.step) + 1))
-        mesh = np.meshgrid(*axes, indexing="ij")
-        raw = np.column_stack([m.ravel() for m in mesh])
-        return raw[self.space.feasible_raw(raw)]
+        return self.space.grid()
 
     @functools.cached_property
     def grid_values(self) -> np.ndarray:
@@ -95,12 +96,35 @@ class Problem:
 
     @property
     def optimum(self) -> float:
-        """Best noiseless value on the grid."""
+        """Best noiseless value on the pool, else the known optimum, else on the grid."""
+        if self.pool is not None:
+            return float(self.truth(self.pool).max())
+        if self.known_optimum is not None:
+            return self.known_optimum
         return float(self.grid_values.max())
 
+    def top_fraction(self, raw: np.ndarray, fraction: float = 0.05) -> float:
+        """Share of the pool's best ``fraction`` of recipes that ``raw`` contains."""
+        assert self.pool is not None
+        values = self.truth(self.pool)
+        k = max(1, round(fraction * len(values)))
+        top = set(self.space.grid_keys(self.pool[np.argsort(-values)[:k]]))
+        return len(top & set(self.space.grid_keys(raw))) / k
+
+    def candidates(self) -> pd.DataFrame:
+        """The pool as a recipes table (index 0..n-1)."""
+        assert self.pool is not None
+        return self.space.from_raw(self.pool)
+
     def fraction_within(self, tolerance: float) -> float:
-        """Fraction of the grid within ``tolerance`` of the optimum."""
-        return float((self.grid_values >= self.optimum - tolerance - 1e-12).mean())
+        """Fraction of the grid (or pool) within ``tolerance`` of the optimum (NaN: continuous)."""
+        if self.pool is not None:
+            values = self.truth(self.pool)
+        elif self.known_optimum is not None:
+            return math.nan
+        else:
+            values = self.grid_values
+        return float((values >= self.optimum - tolerance - 1e-12).mean())
 
     def noise(self, raw: np.ndarray, seed: int, replicate: np.ndarray) -> np.ndarray:
         """Measurement noise, the same for the same recipe, seed and replicate number.
@@ -231,7 +255,134 @@ def _ackley_cat() -> Problem:
     return Problem("ackley-cat", space, truth, noise_std=0.05)
 
 
+# ---------------------------------------------------------------------------- other shapes
+# Hartmann functions (Dixon & Szegö 1978; constants as tabulated by Surjanovic & Bingham's
+# Virtual Library of Simulation Experiments): -H, to maximise.
+_H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+_H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+_H3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
+
+
+def hartmann(x: np.ndarray, a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The Hartmann function of the rows of ``x`` in [0, 1]^d (negative; minimum -3.86 / -3.32).
+
+    Example:
+        >>> round(float(hartmann(np.array([[0.20169, 0.150011, 0.476874, 0.275332, 0.311652,
+        ...     0.6573]]), _H6_A, _H6_P)[0]), 4)
+        -3.3224
+    """
+    x = np.atleast_2d(x)
+    inner = ((x[:, None, :] - p[None, :, :]) ** 2 * a[None, :, :]).sum(-1)
+    return -(np.exp(-inner) * _H_ALPHA).sum(-1)
+
+
+def friedman1(x: np.ndarray) -> np.ndarray:
+    """Friedman's (1991) test function #1 of the first five columns of ``x`` in [0, 1].
+
+    Example:
+        >>> round(float(friedman1(np.full((1, 5), 0.5))[0]), 4)
+        19.5711
+    """
+    x = np.atleast_2d(x)
+    return (
+        10 * np.sin(np.pi * x[:, 0] * x[:, 1])
+        + 20 * (x[:, 2] - 0.5) ** 2
+        + 10 * x[:, 3]
+        + 5 * x[:, 4]
+    )
+
+
+def easom(x1: Any, x2: Any) -> Any:
+    """Easom's function (one narrow minimum of -1 at (pi, pi), flat elsewhere).
+
+    Example:
+        >>> float(easom(math.pi, math.pi))
+        -1.0
+    """
+    return -np.cos(x1) * np.cos(x2) * np.exp(-((x1 - math.pi) ** 2) - (x2 - math.pi) ** 2)
+
+
+def _unit_space(d: int, step: float | None) -> SearchSpace:
+    return SearchSpace([Float(f"x{i + 1}", 0.0, 1.0, step=step) for i in range(d)])
+
+
+def _pool_friedman() -> Problem:
+    space = _unit_space(5, 0.01)
+    rng = np.random.default_rng(2024)
+    pool = space.snap_raw(rng.random((400, 5)))
+    return Problem(
+        "pool-friedman5",
+        space,
+        lambda raw: friedman1(raw) / 10.0,
+        noise_std=0.1,
+        pool=pool,
+        tolerance=0.05,
+    )
+
+
+def _pool_hartmann3() -> Problem:
+    space = SearchSpace(
+        [
+            Categorical("c", ["a", "b", "c"]),
+            *_unit_space(3, 0.01).parameters,
+        ]
+    )
+    rng = np.random.default_rng(2025)
+    pool = space.snap_raw(np.column_stack([rng.integers(0, 3, 240), rng.random((240, 3))]))
+    offsets = np.array([0.0, 0.3, 0.6])
+
+    def truth(raw: np.ndarray) -> np.ndarray:
+        return -hartmann(raw[:, 1:], _H3_A, _H3_P) - offsets[raw[:, 0].astype(int)]
+
+    return Problem("pool-hartmann3-cat", space, truth, noise_std=0.1, pool=pool, tolerance=0.1)
+
+
+def _hartmann6() -> Problem:
+    return Problem(
+        "hartmann6",
+        _unit_space(6, None),
+        lambda raw: -hartmann(raw, _H6_A, _H6_P),
+        noise_std=0.05,
+        known_optimum=3.322368,
+        tolerance=0.15,
+    )
+
+
+def _needle() -> Problem:
+    space = SearchSpace([Float("x1", -10.0, 10.0), Float("x2", -10.0, 10.0)])
+    return Problem(
+        "needle-easom",
+        space,
+        lambda raw: -easom(raw[:, 0], raw[:, 1]),
+        noise_std=0.02,
+        known_optimum=1.0,
+        tolerance=0.1,
+    )
+
+
 _FACTORIES: dict[str, Callable[[], Problem]] = {
+    "pool-friedman5": _pool_friedman,
+    "pool-hartmann3-cat": _pool_hartmann3,
+    "hartmann6": _hartmann6,
+    "needle-easom": _needle,
     "twin": _twin,
     "branin-cat": _branin_cat,
     "ackley-cat": _ackley_cat,
@@ -242,5 +393,5 @@ _FACTORIES: dict[str, Callable[[], Problem]] = {
 def get_problem(name: str) -> Problem:
     """The problem called ``name`` (one of :data:`PROBLEMS`), built once per process."""
     if name not in _FACTORIES:
-        raise KeyError(f"unknown problem {name!r}; choose one of {list(PROBLEMS)}")
+        raise KeyError(f"unknown problem {name!r}; choose one of {list(_FACTORIES)}")
     return _FACTORIES[name]()

@@ -96,3 +96,21 @@ def test_reliability_quick_reports_its_targets() -> None:
     assert "not judged (quick run)" in section
     assert "Four imports started at once" in section and "exit codes [0, 0, 0, 0]" in section
     assert "| mask_url |" in section
+
+
+def test_calibration_quick_reports_its_target() -> None:
+    calibration = _module("calibration")
+    section = calibration.run(quick=True)
+    assert "Quick configuration" in section
+    assert "| 16 × 4 |" in section and "coverage in [90 %, 98 %]" in section
+
+
+def test_peers_score_matdoe_and_random_on_a_pool() -> None:
+    peers = _module("peers")
+    runs = peers.run_all(
+        [("pool-friedman5", "matdoe", 0, 6), ("pool-friedman5", "random", 0, 6)], processes=1
+    )
+    assert all(len(r.raw) == 6 for r in runs)
+    section = peers.section(runs, ["pool-friedman5"], ["matdoe", "random"], 1, 6, 1.0)
+    assert "| pool-friedman5 | 0.05 | **matdoe** |" in section
+    assert "Mean rank over problems" in section

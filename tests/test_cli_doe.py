@@ -78,7 +78,10 @@ def test_suggest_stores_pending_recipes_with_masses_and_never_repeats(cli: Any, 
         assert row["silica"].startswith("SiO2-")
         assert 5 <= row["vol_pct"] <= 60 and (row["vol_pct"] * 2) % 1 == 0
         assert 0.5 <= row["milling_h"] <= 12 and (row["milling_h"] * 4) % 1 == 0
-        assert row["sigma_low95"] < row["sigma_s_cm"] < row["sigma_high95"]
+        assert row["new_low95_s_cm"] < row["mean_low95_s_cm"] < row["sigma_s_cm"]
+        assert row["sigma_s_cm"] < row["mean_high95_s_cm"] < row["new_high95_s_cm"]
+        assert row["reason"] in {"space-filling start", "improvement", "exploration"}
+        assert row["distance_to_made"] > 0
         assert row["host_mg"] + row["scaffold_mg"] == pytest.approx(500, abs=0.2)
         assert row["balls_g"] == pytest.approx(70.0)
     second = _rows(cli("suggest", "-n", "3", "--format", "json"))
@@ -216,11 +219,12 @@ def test_model_fit_report_and_predict(cli: Any, lab: Any, tmp_path: Path) -> Non
             "json",
         )
     )[0]
-    assert predicted["sigma_low95_s_cm"] < predicted["sigma_s_cm"] < predicted["sigma_high95_s_cm"]
+    assert predicted["new_low95_s_cm"] < predicted["sigma_s_cm"] < predicted["new_high95_s_cm"]
     # The twin's value there is 5e-4 S/cm; the model saw nearby batches and the paper's value.
     assert -4.3 < predicted["log10_sigma"] < -2.3
     text = cli("model", "predict", "--silica", "A200", "--vol", "35", "--milling", "4h")
-    assert "95 % interval" in text.stdout
+    assert "band of the mean" in text.stdout and "a new batch's measurement" in text.stdout
+    assert (tmp_path / "calibration.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(
@@ -264,3 +268,63 @@ def test_model_needs_data(cli: Any, dump: Any) -> None:
     result = cli("model", "fit")
     assert result.exit_code == 1
     assert "at least 2 conductivities" in result.stderr
+
+
+def test_model_predict_and_suggest_agree(cli: Any, lab: Any, tmp_path: Path) -> None:
+    """One model: the prediction next to a suggestion is the one `model predict` prints."""
+    suggested = _rows(cli("suggest", "-n", "2", "--dry-run", "--format", "json"))
+    recipes = tmp_path / "recipes.csv"
+    recipes.write_text(
+        "silica,vol_pct,milling_h\n"
+        + "".join(f"{r['silica']},{r['vol_pct']},{r['milling_h']}\n" for r in suggested)
+    )
+    predicted = _rows(
+        cli("model", "predict", "--recipes", str(recipes), "-t", "30C", "--format", "json")
+    )
+    assert len(predicted) == len(suggested) == 2
+    for s, p in zip(suggested, predicted, strict=True):
+        for column in ("sigma_s_cm", "mean_low95_s_cm", "new_low95_s_cm", "new_high95_s_cm"):
+            assert p[column] == pytest.approx(s[column], rel=1e-9), column
+
+
+def test_readme_constrained_suggest_runs_after_pending_outside_the_limits(
+    cli: Any, lab: Any
+) -> None:
+    """Pending suggestions outside --max-milling and --silica inform the model, not refuse it."""
+    wide = _rows(cli("suggest", "-n", "4", "--min-vol", "5", "--format", "json"))
+    assert wide
+    rows = _rows(
+        cli(
+            "suggest", "-n", "4", "--silica", "A200,A380", "--max-milling", "8h",
+            "--strategy", "gp-ucb", "--format", "json",
+        )
+    )  # fmt: skip
+    assert len(rows) == 4
+    assert {r["silica"] for r in rows} <= {"SiO2-A200", "SiO2-A380"}
+    assert all(r["milling_h"] <= 8 for r in rows)
+    assert all(r["sigma_s_cm"] > 0 and r["reason"] for r in rows)
+
+
+def test_measurements_outside_the_campaign_ranges_inform_the_model(
+    cli: Any, lab: Any, tmp_path: Path
+) -> None:
+    """A batch milled for 24 h and measured at 120 °C: suggest and model commands still run."""
+    added = cli(
+        "sample", "add", "--label", "long-mill", "--host", "Na2B12H12", "--silica", "A200",
+        "--vol", "35", "--milling", "24h", "--thickness", "320um", "--area", "0.785cm2",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    for temperature, resistance in (("30C", "400ohm"), ("120C", "9ohm")):
+        measured = cli("measure", "add", "long-mill", "-t", temperature, "-r", resistance)
+        assert measured.exit_code == 0, measured.output
+    assert cli("model", "fit", "--plots", str(tmp_path)).exit_code == 0
+    assert cli("model", "report", "--folds", "3", "--plots", str(tmp_path)).exit_code == 0
+    predicted = _rows(
+        cli(
+            "model", "predict", "--silica", "A200", "--vol", "35", "--milling", "24h",
+            "--temperature", "120C", "--format", "json",
+        )
+    )  # fmt: skip
+    assert predicted[0]["sigma_s_cm"] > 1e-4
+    rows = _rows(cli("suggest", "-n", "2", "--dry-run", "--format", "json"))
+    assert all(r["milling_h"] <= 12 for r in rows)

@@ -185,24 +185,30 @@ def test_response_curves_per_silica_with_bands_at_best_recipe(fitted, tmp_path):
     space, table, model = fitted
     conditions = {"temperature_c": 30.0}
     fig = plot_response(model, space, vary="vol_pct", conditions=conditions, observations=table)
-    ax = fig.axes[0]
-    assert ax.get_yscale() == "log"
-    assert "vol%" in ax.get_xlabel()
-    assert "S cm" in ax.get_ylabel() and "30 °C" in ax.get_ylabel()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["A90", "A200", "A300", "A380", "SBA15"]
+    assert all(ax.get_yscale() == "log" for ax in panels)
+    assert "vol%" in fig.get_supxlabel() and "30 °C" in fig.get_supxlabel()
+    assert "S cm" in fig.get_supylabel() and "30 °C" in fig.get_supylabel()
     # the other numeric input defaults to the best observed recipe at 30 °C (A200, 35 %, 4 h)
+    # and is written where the eye looks for the axis: in its label
     at30 = table[table["temperature_c"] == 30.0]
     best = at30.loc[at30["log10_sigma"].idxmax()]
-    assert f"milling time {best['milling_h']:g} h" in ax.get_title()
-    curves = {line.get_label(): line for line in ax.get_lines() if line.get_linewidth() > 1.5}
-    assert set(curves) == {"A90", "A200", "A300", "A380", "SBA15"}
-    line = curves["A200"]
+    assert f"milling time {best['milling_h']:g} h" in fig.get_supxlabel()
+    line = next(line for line in panels[1].get_lines() if line.get_linewidth() > 1.5)
+    assert line.get_label() == "A200"
     x = line.get_xdata()[[0, 100]]
     frame = pd.DataFrame(
         {"silica": "SiO2-A200", "vol_pct": x, "milling_h": float(best["milling_h"])}
     )
     mean = model.predict(frame, conditions=conditions)
     np.testing.assert_allclose(line.get_ydata()[[0, 100]], 10**mean, rtol=1e-9)
-    assert len(ax.collections) >= 5  # one 95 % band per silica
+    # two bands per panel: the mean's and a new batch's measurement's (wider)
+    assert all(len(ax.collections) == 2 for ax in panels)
+    inner, outer = (c.get_paths()[0].get_extents() for c in panels[1].collections)
+    assert outer.height >= inner.height
+    texts = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"95 % band of the mean", "95 %: a new batch's measurement"} <= texts
     saves_png(fig, tmp_path, "response.png")
 
     two = plot_response(
@@ -213,10 +219,15 @@ def test_response_curves_per_silica_with_bands_at_best_recipe(fitted, tmp_path):
         fixed={"vol_pct": 20.0},
         choices=["SiO2-A200", "SiO2-SBA15"],
     )
-    ax = two.axes[0]
-    assert ax.get_xlabel() == "milling time (h)"
-    assert "20 vol%" in ax.get_title()
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"A200", "SBA15"}
+    panels = [ax for ax in two.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["A200", "SBA15"]
+    assert two.get_supxlabel().startswith("milling time (h)")
+    assert "20 vol%" in two.get_supxlabel()
+    one = plot_response(
+        model, space, vary="milling_h", conditions=conditions, choices=["SiO2-A200"]
+    )
+    assert one.axes[0].get_xlabel().startswith("milling time (h)")
+    assert "A200" in {t.get_text() for t in one.axes[0].get_legend().get_texts()}
 
 
 def test_response_rejects_bad_parameters(fitted):

@@ -82,7 +82,12 @@ def test_measure_is_noisy_labelled_and_reproducible(twin: DigitalTwin) -> None:
         a.columns
     )
     at30 = a[a["temperature_c"] == 30.0]["log10_sigma"]
-    assert at30.std() == pytest.approx(twin.noise_log10, rel=0.2)
+    at60 = a[a["temperature_c"] == 60.0]["log10_sigma"]
+    total = math.hypot(twin.noise_log10, twin.batch_scatter_log10)
+    assert at30.std() == pytest.approx(total, rel=0.2)
+    # One batch's two temperatures share its offset: their difference has only the noise.
+    diff = at60.to_numpy() - at30.to_numpy()
+    assert diff.std() == pytest.approx(math.sqrt(2) * twin.noise_log10, rel=0.2)
     assert at30.mean() == pytest.approx(math.log10(5e-4), abs=0.02)
     assert np.allclose(a["sigma_s_cm"], 10 ** a["log10_sigma"])
 

@@ -212,3 +212,57 @@ def test_bad_parameter_definitions() -> None:
         Categorical("c", ["a", "b"], descriptors={"a": {"x": 1.0}})
     with pytest.raises(InvalidRecordError, match="duplicate parameter"):
         SearchSpace([Float("x", 0, 1), Float("x", 0, 2)])
+
+
+def test_parameters_own_their_behaviour_and_int_is_not_a_float() -> None:
+    from matdoe.space import Parameter
+
+    vol = Float("vol_pct", 5, 60, step=0.5)
+    n = Int("n_balls", 1, 9, step=2)
+    silica = Categorical("silica", ["A", "B", "C"])
+    assert not isinstance(n, Float) and isinstance(n, Parameter) and isinstance(vol, Parameter)
+    assert n.to_dict()["type"] == "int" and vol.to_dict()["type"] == "float"
+    # grid, bounds, neighbours, Optuna distribution: asked of the parameter, never switched on
+    assert n.snap(np.array([4.2, 100.0])).tolist() == [5.0, 9.0]
+    assert n.grid_values().tolist() == [1, 3, 5, 7, 9]
+    assert silica.inside(np.array([0.0, 2.0, 3.0, 0.5])).tolist() == [True, True, False, False]
+    moves = [col.tolist() for col, _ in vol.neighbours(np.array([35.0]))][:2]
+    assert moves == [[34.5], [35.5]]
+    assert type(n.optuna_distribution()).__name__ == "IntDistribution"
+    assert type(vol.optuna_distribution()).__name__ == "FloatDistribution"
+    assert type(silica.optuna_distribution()).__name__ == "CategoricalDistribution"
+    assert silica.value(silica.raw_value("B")) == "B"
+
+
+def test_restrict_narrows_proposals_on_the_grid_and_keeps_the_domain(space: SearchSpace) -> None:
+    narrow = space.restrict({"silica": ["SiO2-A380", "SiO2-A200"], "vol_pct": (30.2, 40.9)})
+    assert narrow["silica"].choices == ("SiO2-A200", "SiO2-A380")  # the domain's order
+    assert (narrow["vol_pct"].low, narrow["vol_pct"].high) == (30.5, 40.5)  # on the 0.5 grid
+    assert narrow.domain == space and narrow.restrict({"milling_h": (None, 8)}).domain == space
+    raw = narrow.to_raw(
+        pd.DataFrame({"silica": ["SiO2-A380"], "vol_pct": [35.0], "milling_h": [4]})
+    )
+    assert space.translate_raw(raw, narrow)[0, 0] == space["silica"].index("SiO2-A380")
+    with pytest.raises(InvalidRecordError, match="leave nothing"):
+        space.restrict({"milling_h": (None, 0.1)})
+    with pytest.raises(InvalidRecordError, match="unknown category"):
+        space.restrict({"silica": ["SiO2-Z"]})
+
+
+def test_covering_widens_to_the_data_by_whole_steps(space: SearchSpace) -> None:
+    data = pd.DataFrame(
+        {
+            "silica": ["SiO2-A200"],
+            "vol_pct": [35.0],
+            "milling_h": [24.1],
+            "temperature_c": [120.0],
+        }
+    )
+    wide = space.covering(data)
+    assert wide["milling_h"].high == 24.25 and wide["milling_h"].low == 0.5
+    assert wide["temperature_c"].high == 120.0
+    assert wide.covering(data) == wide
+    with pytest.raises(InvalidRecordError, match="unknown category 'SiO2-Q'"):
+        space.covering(data.assign(silica="SiO2-Q"))  # descriptors unknown: cannot place it
+    plain = SearchSpace([Categorical("c", ["a"]), Float("x", 0, 1)])
+    assert plain.covering(pd.DataFrame({"c": ["b"], "x": [0.5]}))["c"].choices == ("a", "b")

@@ -20,7 +20,21 @@ from matdoe.suggest import (
 from matdoe.surrogate import GPSurrogate
 
 PARAMS = ["silica", "vol_pct", "milling_h"]
-OUT_COLUMNS = ["predicted_mean", "predicted_std", "acquisition", "expected_improvement"]
+MODEL_COLUMNS = [
+    "predicted_mean",
+    "predicted_std",
+    "predictive_std",
+    "acquisition",
+    "expected_improvement",
+]
+#: Columns each strategy fills: the model's for GP strategies, only the reason otherwise.
+OUT_COLUMNS = {
+    "gp-ei": [*MODEL_COLUMNS, "reason", "distance_to_made"],
+    "gp-ucb": [*MODEL_COLUMNS, "reason", "distance_to_made"],
+    "optuna-tpe": ["reason", "distance_to_made"],
+    "optuna-gp": ["reason", "distance_to_made"],
+    "random": ["reason", "distance_to_made"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +75,7 @@ def test_batch_inside_bounds_on_grid_without_repeats(
     pending = pd.DataFrame({"silica": ["SiO2-A200"], "vol_pct": [35.0], "milling_h": [4.0]})
     batch = suggest(obs, space, n=4, pending=pending, strategy=strategy, random_state=1)
     assert len(batch) == 4
-    assert list(batch.columns) == [*PARAMS, "temperature_c", *OUT_COLUMNS]
+    assert list(batch.columns) == [*PARAMS, "temperature_c", *OUT_COLUMNS[strategy]]
     _assert_on_grid(space, batch)
     keys = _keys(space, batch)
     assert len(set(keys)) == 4
@@ -70,7 +84,9 @@ def test_batch_inside_bounds_on_grid_without_repeats(
     assert batch.attrs["strategy"] == strategy
     assert isinstance(batch.attrs["model"], dict)
     if strategy.startswith("gp"):
-        assert np.isfinite(batch[OUT_COLUMNS].to_numpy()).all()
+        assert np.isfinite(batch[MODEL_COLUMNS].to_numpy()).all()
+        assert set(batch["reason"]) <= {"improvement", "exploration"}
+        assert (batch["predictive_std"] > batch["predicted_std"]).all()
         model = batch.attrs["model"]
         for key in ("kernel", "lengthscales", "noise", "n_observations", "incumbent"):
             assert key in model
@@ -98,7 +114,8 @@ def test_space_filling_start(space: SearchSpace, twin: DigitalTwin, n_obs: int) 
     _assert_on_grid(space, batch)
     assert batch["silica"].nunique() >= 4  # categoricals spread
     assert batch["vol_pct"].nunique() == N_INITIAL
-    assert batch["acquisition"].isna().all()
+    assert (batch["reason"] == "space-filling start").all()
+    assert "expected_improvement" not in batch.columns  # no model yet: no model columns
     if obs is not None:
         assert not set(_keys(space, batch)) & set(_keys(space, obs))
     again = suggest(obs, space, n=N_INITIAL, random_state=0)
@@ -171,7 +188,6 @@ def test_conditions_model_from_30_to_60_suggests_at_30(
         (lambda df: df.drop(columns="log10_sigma"), "missing objective column 'log10_sigma'"),
         (lambda df: df.assign(log10_sigma=[np.nan, *df["log10_sigma"][1:]]), "'log10_sigma'"),
         (lambda df: df.assign(vol_pct=[np.inf, *df["vol_pct"][1:]]), "'vol_pct', row 0"),
-        (lambda df: df.assign(vol_pct=[80.0, *df["vol_pct"][1:]]), "'vol_pct', row 0"),
         (lambda df: df.assign(silica=["SiO2-Q", *df["silica"][1:]]), "unknown category"),
     ],
 )
@@ -302,3 +318,50 @@ def test_gp_ei_finds_a_good_recipe_on_the_twin(space: SearchSpace, twin: Digital
     assert obs is not None
     truth = twin.log10_sigma(obs["silica"].to_numpy(object), obs["vol_pct"], obs["milling_h"], 30)
     assert truth.max() > optimum - 0.25
+
+
+def test_observations_outside_the_ranges_inform_the_model(
+    space: SearchSpace, twin: DigitalTwin
+) -> None:
+    """A range limits proposals, not data: 24 h milling and 120 °C are used, never proposed."""
+    obs = _observations(space, twin, 10)
+    outside = twin.measure(
+        pd.DataFrame({"silica": ["SiO2-A200"], "vol_pct": [35.0], "milling_h": [24.0]}),
+        (30.0, 120.0),
+        random_state=1,
+    )
+    both = pd.concat([obs, outside], ignore_index=True)
+    batch = suggest(both, space, n=3, random_state=0)
+    _assert_on_grid(space, batch)
+    assert batch.attrs["model"]["n_observations"] == len(both)
+    without = suggest(obs, space, n=3, random_state=0)
+    assert not np.allclose(batch["predicted_mean"], without["predicted_mean"])
+
+
+def test_restricted_space_proposes_inside_and_learns_from_everything(
+    space: SearchSpace, twin: DigitalTwin
+) -> None:
+    obs = _observations(space, twin, 14)
+    narrow = space.restrict({"silica": ["SiO2-A200", "SiO2-A380"], "milling_h": (None, 8)})
+    pending = pd.DataFrame({"silica": ["SiO2-A90"], "vol_pct": [40.0], "milling_h": [10.75]})
+    for strategy in ("gp-ei", "gp-ucb", "optuna-tpe", "random"):
+        batch = suggest(obs, narrow, n=4, pending=pending, strategy=strategy, random_state=0)
+        assert set(batch["silica"]) <= {"SiO2-A200", "SiO2-A380"}
+        assert (batch["milling_h"] <= 8).all()
+        assert len(set(_keys(space, batch))) == 4
+    # The model is the full domain's: the same prediction as without the restriction.
+    full = suggest(obs, space, n=1, random_state=0)
+    narrow_one = suggest(obs, narrow, n=1, random_state=0)
+    assert full.attrs["model"]["lengthscales"] == narrow_one.attrs["model"]["lengthscales"]
+
+
+def test_a_batch_of_four_is_spread(space: SearchSpace, twin: DigitalTwin) -> None:
+    """q-LogEI with the resolution rule: no two recipes of a batch a grid step apart."""
+    obs = _observations(space, twin, 200, seed=3)
+    batch = suggest(obs, space, n=4, random_state=0)
+    coords = space.design_coords(space.to_raw(batch[PARAMS]))
+    dist = np.sqrt(((coords[:, None] - coords[None]) ** 2).sum(-1))
+    dist[np.diag_indices_from(dist)] = np.inf
+    assert dist.min() > 0.05  # a 0.5 vol% step is 0.009
+    assert "q-logEI" in batch.attrs["model"]["acquisition"]
+    assert (batch["distance_to_made"] > 0).all()

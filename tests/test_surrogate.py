@@ -30,7 +30,7 @@ def test_recovers_a_smooth_function_with_calibrated_intervals() -> None:
     assert report.rmse < 0.08
     assert 0.85 <= report.coverage95 <= 0.99
     assert report.r2 > 0.95
-    assert list(report.predictions.columns) == ["y", "mean", "std", "fold"]
+    assert list(report.predictions.columns) == ["y", "mean", "std", "mean_std", "fold", "group"]
     assert len(report.predictions) == 80
 
 
@@ -160,3 +160,66 @@ def test_input_warping_helps_a_response_steep_at_one_end() -> None:
     a, _ = gp.warping_["x"]
     assert a < 1.0
     assert errors[True] < errors[False]
+
+
+def test_cross_validation_holds_out_whole_recipes_and_warns_in_plain_words(monkeypatch) -> None:
+    import pandas as pd
+
+    import matdoe.surrogate as surrogate
+    from matdoe.simulate import DigitalTwin, default_space
+
+    space = default_space()
+    recipes = pd.DataFrame(
+        {
+            "silica": ["SiO2-A200", "SiO2-A380", "SiO2-A90", "SiO2-A300", "SiO2-A200", "SiO2-A90"],
+            "vol_pct": [10.0, 20.0, 30.0, 40.0, 50.0, 35.0],
+            "milling_h": [1.0, 2.0, 4.0, 6.0, 8.0, 3.0],
+        }
+    )
+    data = DigitalTwin().measure(recipes, (30.0, 45.0, 60.0), random_state=0)
+    data["sample"] = np.tile([f"s{i}" for i in range(len(recipes))], 3)
+    X = data[["sample", "silica", "vol_pct", "milling_h", "temperature_c"]]
+    report = cross_validate(
+        surrogate.make_surrogate(space), X, data["log10_sigma"], y_std=0.05, n_splits=3
+    )
+    # Every temperature of a recipe lands in the same fold.
+    folds = report.predictions.groupby("group")["fold"].nunique()
+    assert (folds == 1).all() and len(folds) == 6 == report.n_groups
+    assert "held out together" in report.what and "new batch" in report.what
+    assert any("only 6 distinct recipes" in w for w in report.warnings)
+    monkeypatch.setattr(surrogate, "MIN_COVERAGE", 1.01)
+    strict = cross_validate(
+        surrogate.make_surrogate(space), X, data["log10_sigma"], y_std=0.05, n_splits=3
+    )
+    assert any("overconfident" in w and "too narrow" in w for w in strict.warnings)
+    calibration = strict.calibration()
+    assert list(calibration["nominal"]) == [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+    assert calibration["observed"].is_monotonic_increasing
+
+
+def test_batch_scatter_is_learned_from_samples_measured_at_several_temperatures() -> None:
+    import pandas as pd
+
+    from matdoe.simulate import DigitalTwin, default_space
+    from matdoe.surrogate import make_surrogate
+
+    space = default_space()
+    rng = np.random.default_rng(4)
+    recipes = space.from_raw(space.snap_raw(space.sample_raw(40, rng, method="random")))
+    twin = DigitalTwin(batch_scatter_log10=0.15)
+    data = twin.measure(recipes, (30.0, 40.0, 50.0, 60.0), random_state=1)
+    data["sample"] = np.tile([f"s{i}" for i in range(40)], 4)
+    X = data[["sample", "silica", "vol_pct", "milling_h", "temperature_c"]]
+    model = make_surrogate(space).fit(X, data["log10_sigma"], data["log10_sigma_std"])
+    assert 0.06 < model.batch_scatter_ < 0.3
+    assert "batch-to-batch" in model.summary()["kernel"]
+    recipe = pd.DataFrame({"silica": ["SiO2-A200"], "vol_pct": [35.0], "milling_h": [4.0]})
+    _, mean_std = model.predict(recipe, return_std=True, conditions={"temperature_c": 30})
+    _, new_std = model.predict(
+        recipe, return_std=True, conditions={"temperature_c": 30}, include_noise=True
+    )
+    expected = np.sqrt(mean_std**2 + model.batch_scatter_**2 + model.noise_std_**2 + 0.05**2)
+    np.testing.assert_allclose(new_std, expected, rtol=1e-9)
+    # Without sample labels the scatter cannot be told from noise: no batch term.
+    plain = make_surrogate(space).fit(X.drop(columns="sample"), data["log10_sigma"], 0.05)
+    assert plain.batch_scatter_ == 0.0

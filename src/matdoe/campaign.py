@@ -17,6 +17,8 @@ This is the glue between the lab database and the modelling code:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +26,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matdoe.db.models import Campaign, Material, Measurement, Sample, Suggestion
-from matdoe.errors import InvalidRecordError, NotFoundError
+from matdoe.errors import InsufficientDataError, InvalidRecordError, NotFoundError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from matdoe.chem import Recipe
     from matdoe.space import SearchSpace
+    from matdoe.surrogate import CVReport, GPSurrogate
 
 DEFAULT_CAMPAIGN = "default"
 DEFAULT_SPACE_FILE = ("spaces", "na2b12h12_sio2.yaml")
@@ -184,7 +187,11 @@ def observations(
 
 
 def model_table(frame: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
-    """Observations restricted to what a model over ``space`` can use (known silicas, in bounds)."""
+    """Observations a model over ``space`` can use: complete recipes with a known silica.
+
+    Recipes outside the space's numeric ranges and conditions outside its condition ranges are
+    kept: a range limits proposals, not the data a model learns from.
+    """
     from matdoe.space import Categorical
 
     keep = frame[list(PARAMETERS)].notna().all(axis=1)
@@ -195,6 +202,123 @@ def model_table(frame: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
     std = out["log10_sigma_std"]
     # A missing measurement std leaves only the learned noise floor for that row.
     return out.assign(log10_sigma_std=std.fillna(0.0)).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What every model of a campaign is fitted on (built by :func:`training_table`).
+
+    Attributes:
+        campaign: The campaign.
+        space: Its search space (silica choices refreshed from the catalogue).
+        table: One row per usable impedance measurement: ``sample``, the parameter columns,
+            ``temperature_c``, ``log10_sigma``, ``log10_sigma_std``, ``sigma_s_cm``, ``source``.
+        dropped: Measurements left out because their recipe lacks a model input.
+    """
+
+    campaign: Campaign
+    space: SearchSpace
+    table: pd.DataFrame
+    dropped: int
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a model reads (recipe, conditions, objective, its std, the batch)."""
+        return [
+            "sample",
+            *self.space.parameter_names,
+            *self.space.condition_names,
+            OBJECTIVE,
+            f"{OBJECTIVE}_std",
+        ]
+
+    def fit(self) -> GPSurrogate:
+        """The campaign's surrogate (:func:`matdoe.surrogate.fit_surrogate`) on the table."""
+        from matdoe.surrogate import fit_surrogate
+
+        if len(self.table) < 2:
+            raise InsufficientDataError(
+                "the model needs at least 2 conductivities of recipes with silica, vol% and "
+                f"milling time; the database has {len(self.table)}. Record more with "
+                "`matdoe measure add`"
+            )
+        return fit_surrogate(self.table[self.columns], self.space, objective=OBJECTIVE)
+
+    def validate(self, n_splits: int = 5) -> CVReport:
+        """Leave-recipe-out cross-validation of the campaign's surrogate (see ``cross_validate``)."""
+        from matdoe.surrogate import cross_validate, make_surrogate
+
+        n_recipes = len(self.table[list(PARAMETERS)].drop_duplicates())
+        if n_recipes < 3:
+            raise InsufficientDataError(
+                f"cross-validation needs conductivities of 3 or more distinct recipes; the "
+                f"database has {n_recipes}. Record more with `matdoe measure add`"
+            )
+        table = self.table[self.columns]
+        model_space = self.space.covering(table)
+        return cross_validate(
+            make_surrogate(model_space, objective=OBJECTIVE),
+            table,
+            table[OBJECTIVE],
+            y_std=table[f"{OBJECTIVE}_std"],
+            n_splits=n_splits,
+        )
+
+
+#: What each interval of a prediction is, for the person reading it.
+INTERVAL_NOTE = (
+    "mean_low95..mean_high95: 95 % band of the recipe's mean conductivity (the model's "
+    "uncertainty); new_low95..new_high95: where a new batch's measurement will fall with 95 % "
+    "probability (adds measurement noise and batch-to-batch scatter)"
+)
+
+
+def prediction_columns(mean: Any, std: Any, predictive_std: Any) -> dict[str, Any]:
+    """Prediction columns in S/cm from log10 sigma: the mean, its band, a new batch's interval.
+
+    Args:
+        mean: Predicted log10 sigma (log10 S/cm).
+        std: Std of the recipe's mean (log10 units).
+        predictive_std: Std of a new batch's measurement (log10 units).
+
+    Example:
+        >>> cols = prediction_columns([-3.0], [0.1], [0.2])
+        >>> [round(float(cols[k][0]) * 1e3, 3) for k in ("new_low95_s_cm", "mean_low95_s_cm")]
+        [0.406, 0.637]
+    """
+    import numpy as np
+
+    mean, std, new = (np.asarray(a, dtype=float) for a in (mean, std, predictive_std))
+    return {
+        "log10_sigma": mean,
+        "log10_sigma_std": std,
+        "sigma_s_cm": 10**mean,
+        "mean_low95_s_cm": 10 ** (mean - 1.96 * std),
+        "mean_high95_s_cm": 10 ** (mean + 1.96 * std),
+        "new_low95_s_cm": 10 ** (mean - 1.96 * new),
+        "new_high95_s_cm": 10 ** (mean + 1.96 * new),
+    }
+
+
+def training_table(
+    session: Session,
+    campaign: Campaign | None = None,
+    *,
+    sources: tuple[str, ...] | None = None,
+) -> TrainingData:
+    """The one training table of a campaign, for ``model``, ``suggest``, the demo and notebooks.
+
+    Args:
+        session: An open session.
+        campaign: The campaign (default: the default campaign).
+        sources: Use only measurements of these sources (see :func:`observations`).
+    """
+    campaign = campaign or get_campaign(session)
+    space = campaign_space(session, campaign)
+    frame = observations(session, sources=sources)
+    table = model_table(frame, space)
+    dropped = int(frame.attrs.get("dropped", 0)) + len(frame) - len(table)
+    return TrainingData(campaign=campaign, space=space, table=table, dropped=dropped)
 
 
 def pending(session: Session, campaign: Campaign) -> pd.DataFrame:
@@ -339,6 +463,45 @@ def suggestion_table(session: Session, *, status: str | None = None) -> list[dic
     return out
 
 
+def suggestion_rows(
+    session: Session, batch: pd.DataFrame, stored: list[Suggestion], *, batch_mg: float = 500.0
+) -> list[dict[str, Any]]:
+    """One row per suggestion to show a person: only the columns its strategy fills.
+
+    The recipe, why it was chosen, (with a model) the predicted sigma with the band of its mean
+    and the interval of a new batch's measurement (:func:`prediction_columns`) and the expected
+    improvement (blank for a space-filling pick), its distance to the nearest made recipe, and
+    the masses to weigh.
+    """
+    has_model = "predicted_mean" in batch.columns
+    rows = []
+    for position, (_, row) in enumerate(batch.iterrows()):
+        recipe = recipe_for(session, row["silica"], float(row["vol_pct"]), batch_mg=batch_mg)
+        out: dict[str, Any] = {
+            "id": stored[position].id if stored else None,
+            "silica": row["silica"],
+            "vol_pct": float(row["vol_pct"]),
+            "milling_h": float(row["milling_h"]),
+            "reason": row["reason"],
+        }
+        if has_model:
+            cols = prediction_columns(
+                [row["predicted_mean"]], [row["predicted_std"]], [row["predictive_std"]]
+            )
+            out.update({k: float(v[0]) for k, v in cols.items()})
+            out["expected_improvement_log10"] = float(row["expected_improvement"])
+        out["distance_to_made"] = round(float(row["distance_to_made"]), 3)
+        out.update(
+            {
+                "host_mg": round(recipe.host_mg, 1),
+                "scaffold_mg": round(recipe.scaffold_mg, 1),
+                "balls_g": round(recipe.balls_g, 1),
+            }
+        )
+        rows.append(out)
+    return rows
+
+
 def recipe_for(
     session: Session,
     silica: str,
@@ -370,22 +533,6 @@ def recipe_for(
     )
 
 
-def inside(frame: pd.DataFrame, space: SearchSpace) -> Any:
-    """Boolean mask of the rows whose recipe lies inside ``space`` (e.g. a narrowed one)."""
-    import numpy as np
-
-    from matdoe.space import Categorical
-
-    keep = np.ones(len(frame), dtype=bool)
-    for p in space.parameters:
-        column = frame[p.name]
-        if isinstance(p, Categorical):
-            keep &= column.isin(p.choices).to_numpy()
-        else:
-            keep &= ((column >= p.low) & (column <= p.high)).to_numpy()
-    return keep
-
-
 def propose(
     session: Session,
     *,
@@ -393,22 +540,26 @@ def propose(
     temperature_c: float,
     strategy: str = "gp-ei",
     random_state: int = 0,
-    narrow: Any = None,
+    limits: Mapping[str, Any] | None = None,
     candidates: Any = None,
     sources: tuple[str, ...] | None = None,
     store: bool = True,
 ) -> tuple[pd.DataFrame, list[Suggestion], int]:
     """Ask :func:`matdoe.suggest.suggest` for the campaign's next batch and record it.
 
-    Locks the campaign first, so simultaneous requests see each other's pending recipes.
+    Locks the campaign first, so simultaneous requests see each other's pending recipes. Every
+    usable measurement and every pending suggestion informs the model, also those outside
+    ``limits`` or the campaign's ranges: limits only restrict the proposals.
 
     Args:
         n: Batch size.
         temperature_c: The condition at which sigma is optimised (°C).
         strategy: See :data:`matdoe.suggest.STRATEGIES`.
         random_state: Seed; same data and seed give the same batch.
-        narrow: Optional function taking and returning the space (e.g. only some silicas).
-        candidates: Optional table of makeable recipes to choose from (index kept).
+        limits: Proposal limits, ``{name: [choices]}`` or ``{name: (low, high)}``
+            (:meth:`SearchSpace.restrict`).
+        candidates: Optional table of makeable recipes to choose from (index kept), or a
+            function of the proposal space returning one.
         sources: Use only measurements of these sources (see :func:`observations`).
         store: Record the batch as pending suggestions (False: a dry run).
 
@@ -419,16 +570,12 @@ def propose(
     from matdoe.suggest import suggest
 
     campaign = get_campaign(session, lock=True)
-    space = campaign_space(session, campaign)
-    if narrow is not None:
-        space = narrow(space)
-    table = model_table(observations(session, sources=sources), space)
-    columns = [*space.parameter_names, *space.condition_names, OBJECTIVE, f"{OBJECTIVE}_std"]
-    observed = table[columns][inside(table, space)]
+    data = training_table(session, campaign, sources=sources)
+    space = data.space.restrict(limits) if limits else data.space
     waiting = pending(session, campaign)
     conditions = {"temperature_c": temperature_c}
     batch = suggest(
-        observed,
+        data.table[data.columns],
         space,
         objective=OBJECTIVE,
         n=n,
@@ -451,4 +598,4 @@ def propose(
         if store
         else []
     )
-    return batch, stored, len(observed)
+    return batch, stored, len(data.table)

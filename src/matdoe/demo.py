@@ -46,6 +46,7 @@ OWN_FILES = (
     "matdoe.db-journal",
     "response.png",
     "parity.png",
+    "calibration.png",
     "arrhenius.png",
 )
 
@@ -228,7 +229,8 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
     if math.isfinite(found):
         _say(
             f"after {rounds * batch} simulated batches: best measured sigma(30 °C) "
-            f"{10**found:.3g} S/cm (simulated measurements scatter by about ±12 %); "
+            f"{10**found:.3g} S/cm (simulated: a measurement scatters by about ±12 % and a "
+            "batch by about ±15 %); "
             "the paper's best composite: about 5e-4 S/cm (35 vol% SiO2-A200, 4 h)"
         )
     else:
@@ -296,14 +298,13 @@ def _print_catalogue(url: str) -> None:
 def _model_report(factory: Any, folder: Path) -> list[str]:
     """Fit, cross-validate and plot the model; returns the names of the plots saved."""
     from matdoe.analysis import arrhenius_figure
-    from matdoe.campaign import campaign_space, get_campaign, model_table, observations
-    from matdoe.plots import plot_parity, plot_response
-    from matdoe.surrogate import GPSurrogate, cross_validate
+    from matdoe.campaign import training_table
+    from matdoe.errors import InsufficientDataError
+    from matdoe.plots import plot_calibration, plot_parity, plot_response
 
     with factory.begin() as session:
-        campaign = get_campaign(session)
-        space = campaign_space(session, campaign)
-        table = model_table(observations(session, sources=SOURCES), space)
+        data = training_table(session, sources=SOURCES)
+        table = data.table
         at30 = table[(table["temperature_c"] - 30).abs() < 0.5]
         if len(table) < 5 or at30.empty:
             _say(
@@ -315,59 +316,62 @@ def _model_report(factory: Any, folder: Path) -> list[str]:
         arrhenius_figure(session, str(best["sample"])).savefig(
             folder / "arrhenius.png", dpi=150, bbox_inches="tight"
         )
-    columns = [*space.parameter_names, *space.condition_names]
-    model = GPSurrogate(space, random_state=0).fit(
-        table[columns], table["log10_sigma"], table["log10_sigma_std"]
-    )
+    model = data.fit()
     summary = model.summary()
     _say(
-        f"GP on {summary['n_observations']} conductivities; lengthscales "
+        f"GP on {summary['n_observations']} conductivities of {table['sample'].nunique()} "
+        f"batches; measurement noise {summary['noise']:.3f} and batch-to-batch scatter "
+        f"{summary['batch_scatter']:.3f} log10 units; lengthscales "
         + ", ".join(f"{k} {v:.2g}" for k, v in summary["lengthscales"].items())
     )
-    cv = cross_validate(
-        GPSurrogate(space, random_state=0),
-        table[columns],
-        table["log10_sigma"],
-        y_std=table["log10_sigma_std"],
-        n_splits=5,
-    )
-    _say(
-        f"5-fold cross-validation: RMSE {cv.rmse:.3f} log10 units, "
-        f"95 % interval covers {cv.coverage95:.0%} of held-out points"
-    )
-    plot_parity(cv.predictions).savefig(folder / "parity.png", dpi=150, bbox_inches="tight")
     plot_response(
-        model, space, vary="vol_pct", conditions={"temperature_c": 30.0}, observations=table
+        model, model.space, vary="vol_pct", conditions={"temperature_c": 30.0}, observations=table
     ).savefig(folder / "response.png", dpi=150, bbox_inches="tight")
-    return ["response.png", "parity.png", "arrhenius.png"]
+    saved = ["response.png", "arrhenius.png"]
+    try:
+        cv = data.validate(n_splits=5)
+    except InsufficientDataError as exc:
+        _say(f"no cross-validation yet: {exc}".replace("Record more with", "run more rounds or"))
+        return saved
+    _say(
+        f"leave-recipe-out cross-validation ({cv.n_groups} recipes, every temperature of a "
+        f"held-out recipe held out together): RMSE {cv.rmse:.3f} log10 units; the 95 % "
+        f"interval of a new batch's measurement covers {cv.coverage95:.0%} of them"
+    )
+    for warning in cv.warnings:
+        _say(f"  warning: {warning}")
+    plot_parity(cv.predictions).savefig(folder / "parity.png", dpi=150, bbox_inches="tight")
+    plot_calibration(cv.predictions).savefig(
+        folder / "calibration.png", dpi=150, bbox_inches="tight"
+    )
+    return [*saved, "parity.png", "calibration.png"]
 
 
 def _next_suggestions(factory: Any, batch: int) -> None:
-    from matdoe.campaign import propose, recipe_for
+    from matdoe.campaign import INTERVAL_NOTE, propose, suggestion_rows
     from matdoe.cli.common import Format, render
 
     with factory.begin() as session:
         proposals, stored, _ = propose(
             session, n=batch, temperature_c=30.0, random_state=99, sources=SOURCES
         )
-        rows = []
-        for suggestion, (_, row) in zip(stored, proposals.iterrows(), strict=True):
-            recipe = recipe_for(session, row["silica"], float(row["vol_pct"]))
-            mean, std = float(row["predicted_mean"]), float(row["predicted_std"])
-            rows.append(
-                {
-                    "id": suggestion.id,
-                    "silica": row["silica"],
-                    "vol_pct": row["vol_pct"],
-                    "milling_h": row["milling_h"],
-                    # No prediction before the first measurement (a space-filling start).
-                    "sigma_30C_S_cm": 10**mean if math.isfinite(mean) else None,
-                    "95%_interval": f"{10 ** (mean - 1.96 * std):.2g}–{10 ** (mean + 1.96 * std):.2g}"
-                    if math.isfinite(mean) and math.isfinite(std)
-                    else "no model yet",
-                    "weigh_Na2B12H12_mg": round(recipe.host_mg, 1),
-                    "weigh_SiO2_mg": round(recipe.scaffold_mg, 1),
-                    "balls_g": round(recipe.balls_g, 1),
-                }
-            )
-    _say(render(rows, Format.table))
+        rows = suggestion_rows(session, proposals, stored)
+    keep = (
+        "id",
+        "silica",
+        "vol_pct",
+        "milling_h",
+        "reason",
+        "sigma_s_cm",
+        "new_low95_s_cm",
+        "new_high95_s_cm",
+        "distance_to_made",
+        "host_mg",
+        "scaffold_mg",
+        "balls_g",
+    )
+    _say(render([{k: r[k] for k in keep if k in r} for r in rows], Format.table))
+    if rows and "sigma_s_cm" in rows[0]:
+        _say(INTERVAL_NOTE)
+    else:
+        _say("no model yet: the first batches are spread over the space (space-filling start)")

@@ -39,6 +39,7 @@ __all__ = [
     "plot_arrhenius",
     "plot_arrhenius_samples",
     "plot_bode",
+    "plot_calibration",
     "plot_conductivity_overview",
     "plot_drt",
     "plot_importance",
@@ -832,16 +833,55 @@ def plot_parity(
     return figure
 
 
-def _numeric_parameters(space: SearchSpace) -> list[Any]:
-    from matdoe.space import Categorical
+def plot_calibration(
+    predictions: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    levels: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99),
+) -> Figure:
+    """Calibration of the held-out intervals: observed against nominal coverage.
 
-    return [p for p in space.parameters if not isinstance(p, Categorical)]
+    Args:
+        predictions: :attr:`matdoe.surrogate.CVReport.predictions` (columns ``y``, ``mean``,
+            ``std`` of a new measurement).
+        ax: Axes to draw into; a new figure when ``None``.
+        levels: Nominal coverages of central intervals.
+
+    Returns:
+        The figure: points on the diagonal mean honest intervals; below it, too narrow
+        (overconfident); above it, too wide.
+    """
+    from scipy import stats
+
+    _require_columns(predictions, ["y", "mean", "std"], "predictions")
+    if predictions.empty:
+        raise InvalidRecordError("predictions is empty; cross-validate on 3 or more recipes")
+    figure, ax = _axes(ax, figsize=(4.4, 4.2))
+    z = np.abs(predictions["y"] - predictions["mean"]).to_numpy(float) / predictions[
+        "std"
+    ].to_numpy(float)
+    nominal = np.asarray(levels, dtype=float)
+    observed = np.array([(z <= stats.norm.ppf(0.5 + q / 2)).mean() for q in nominal])
+    ax.fill_between([0, 1], [0, 0], [0, 1], color=OKABE_ITO[3], alpha=0.07, lw=0)
+    ax.plot([0, 1], [0, 1], "-", color="0.3", lw=1.0, label="honest intervals")
+    ax.plot(nominal, observed, "o-", color=OKABE_ITO[4], label="held-out recipes")
+    ax.text(0.62, 0.12, "below the line:\nintervals too narrow", fontsize=8, color="0.35")
+    ax.set_xlim(0.4, 1.0)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("nominal coverage of the interval")
+    ax.set_ylabel("held-out measurements inside it")
+    ax.set_title(f"Calibration on {len(z)} held-out measurements", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _style(ax)
+    return figure
+
+
+def _numeric_parameters(space: SearchSpace) -> list[Any]:
+    return [p for p in space.parameters if p.numeric]
 
 
 def _hue_parameter(space: SearchSpace) -> Any:
-    from matdoe.space import Categorical
-
-    cats = [p for p in space.parameters if isinstance(p, Categorical)]
+    cats = [p for p in space.parameters if not p.numeric]
     return cats[0] if cats else None
 
 
@@ -874,11 +914,21 @@ def _fixed_values(
             values[p.name] = fixed[p.name]
         elif best is not None and p.name in best.index and best[p.name] == best[p.name]:
             values[p.name] = best[p.name]
-        elif hasattr(p, "choices"):
-            values[p.name] = p.choices[0]
+        elif not p.numeric:
+            values[p.name] = p.value(0.0)
         else:
-            values[p.name] = float(p.from_unit(np.array([0.5]))[0])
+            values[p.name] = p.value(p.snap(p.sample(np.array([0.5])))[0])
     return values
+
+
+def _held_text(numeric: Mapping[str, Any], values: Mapping[str, Any], vary: str) -> str:
+    """ "milling time 4 h" for the numeric inputs held fixed (all but ``vary``)."""
+    return ", ".join(
+        f"{_label(n).split(' (')[0]} {values[n]:g}{' h' if n == 'milling_h' else ''}"
+        f"{' vol%' if n == 'vol_pct' else ''}"
+        for n in numeric
+        if n != vary
+    )
 
 
 def plot_response(
@@ -892,7 +942,12 @@ def plot_response(
     choices: Sequence[str] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Predicted conductivity along one recipe parameter, one curve per silica, with 95 % bands.
+    """Predicted conductivity along one recipe parameter: one panel per silica, two bands.
+
+    Each panel shows the predicted σ (line), the 95 % band of the recipe's mean (dark) and the
+    95 % interval where a new batch's measurement falls (light: adds measurement noise and
+    batch-to-batch scatter). The values held fixed are written in the x-axis label; the legend
+    sits below the panels, outside the data.
 
     Args:
         model: A fitted :class:`matdoe.surrogate.GPSurrogate` of log10 σ.
@@ -905,16 +960,18 @@ def plot_response(
             rows within 1 °C of the condition are drawn as points, filled when their other
             numeric parameters lie within 10 % of the range of the fixed values, open otherwise.
         choices: Silicas (choices of the categorical parameter) to draw; all by default.
-        ax: Axes to draw into; a new figure when ``None``.
+        ax: Draw every silica into these axes instead (distinct colours and line styles, the
+            band of the mean only, legend to the right).
 
     Returns:
-        The figure: σ (S cm⁻¹, log axis) = 10^mean, band 10^(mean ± 1.96 std) of the latent mean.
+        The figure: σ (S cm⁻¹, log axis) = 10^mean.
 
     Raises:
         InvalidRecordError: ``vary`` is not a numeric parameter of the space, or a name in
             ``choices`` is not a choice of it.
     """
     import pandas as pd
+    from matplotlib.figure import Figure
 
     numeric = {p.name: p for p in _numeric_parameters(space)}
     if vary not in numeric:
@@ -927,7 +984,6 @@ def plot_response(
     hue = _hue_parameter(space)
     param = numeric[vary]
     grid = np.linspace(param.low, param.high, 200)
-    figure, ax = _axes(ax, figsize=(6.0, 4.4))
     all_choices = list(hue.choices) if hue is not None else []
     colours = _colours(all_choices)
     if choices is not None:
@@ -938,20 +994,46 @@ def plot_response(
     near = None
     if observations is not None and len(observations):
         near = _near_conditions(observations, conditions)
-    for choice in drawn:
+    held = _held_text(numeric, values, vary)
+    single = ax is not None or len(drawn) == 1
+    if ax is not None:
+        figure: Any = ax.get_figure()
+        axes = [ax] * len(drawn)
+    elif single:
+        figure, one = _axes(None, figsize=(6.0, 4.4))
+        axes = [one]
+    else:
+        ncols = min(3, len(drawn))
+        nrows = math.ceil(len(drawn) / ncols)
+        figure = Figure(figsize=(3.6 * ncols, 2.9 * nrows + 0.8), layout="constrained")
+        grid_axes = figure.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+        axes = list(grid_axes.ravel())
+        for extra in axes[len(drawn) :]:
+            extra.set_visible(False)
+    styles = ["-", "--", "-.", ":", (0, (5, 1, 1, 1))]
+    for k, choice in enumerate(drawn):
+        here = axes[k]
         frame = pd.DataFrame({name: [value] * len(grid) for name, value in values.items()})
         frame[vary] = grid
         if hue is not None:
             frame[hue.name] = choice
         mean, std = model.predict(frame, return_std=True, conditions=conditions)
+        _, new = model.predict(frame, return_std=True, conditions=conditions, include_noise=True)
         colour = colours.get(choice, OKABE_ITO[0]) if choice is not None else OKABE_ITO[0]
         label = _short(choice) if choice is not None else "prediction"
-        ax.plot(grid, 10.0**mean, "-", color=colour, lw=1.6, label=label)
-        low, high = 10.0 ** (mean - _Z95 * std), 10.0 ** (mean + _Z95 * std)
-        ax.fill_between(grid, low, high, color=colour, alpha=0.09, lw=0)
-        # band edges as thin lines: with several silicas the fills alone blend into one
-        for edge in (low, high):
-            ax.plot(grid, edge, "-", color=colour, lw=0.6, alpha=0.6)
+        style = styles[k % len(styles)] if ax is not None else "-"
+        here.plot(grid, 10.0**mean, linestyle=style, color=colour, lw=1.8, label=label)
+        here.fill_between(
+            grid, 10.0 ** (mean - _Z95 * std), 10.0 ** (mean + _Z95 * std),
+            color=colour, alpha=0.28, lw=0,
+            label="95 % band of the mean" if k == 0 else None,
+        )  # fmt: skip
+        if ax is None:
+            here.fill_between(
+                grid, 10.0 ** (mean - _Z95 * new), 10.0 ** (mean + _Z95 * new),
+                color=colour, alpha=0.10, lw=0,
+                label="95 %: a new batch's measurement" if k == 0 else None,
+            )  # fmt: skip
         if near is not None and objective in near:
             rows = near if choice is None else near[near[hue.name] == choice]
             close = np.ones(len(rows), dtype=bool)
@@ -962,33 +1044,92 @@ def plot_response(
                     )
             ys = 10.0 ** rows[objective].to_numpy(float)
             xs = rows[vary].to_numpy(float)
-            ax.plot(xs[close], ys[close], "o", ms=5.5, color=colour, mec="k", mew=0.6, zorder=4)
-            ax.plot(xs[~close], ys[~close], "o", ms=5, color=colour, mfc="white", mew=1.0, zorder=4)
-    others = ", ".join(
-        f"{_label(n).split(' (')[0]} {values[n]:g}{' h' if n == 'milling_h' else ''}"
-        f"{' vol%' if n == 'vol_pct' else ''}"
-        for n in numeric
-        if n != vary
+            here.plot(xs[close], ys[close], "o", ms=5.5, color=colour, mec="k", mew=0.6, zorder=4)
+            here.plot(
+                xs[~close], ys[~close], "o", ms=5, color=colour, mfc="white", mew=1.0, zorder=4
+            )
+        here.set_yscale("log")
+        if ax is None and not single:
+            here.set_title(label, fontsize=9.5, color=colour)
+        _style(here)
+    xlabel = _label(vary) + (
+        f"\n(held fixed: {held}; {_condition_text(conditions)})" if held else ""
     )
-    ax.set_yscale("log")
-    ax.set_xlabel(_label(vary))
-    ax.set_ylabel(f"predicted σ at {_condition_text(conditions)} (S cm⁻¹)")
-    title = f"GP prediction with 95 % band; {others}" if others else "GP prediction, 95 % band"
-    ax.set_title(title, fontsize=9.5)
-    if near is not None and len(near):
-        from matplotlib.lines import Line2D
+    ylabel = f"predicted σ at {_condition_text(conditions)} (S cm⁻¹)"
+    if ax is not None or single:
+        target = axes[0]
+        target.set_xlabel(xlabel)
+        target.set_ylabel(ylabel)
+        target.set_title(f"GP prediction; {held}" if held else "GP prediction", fontsize=9.5)
+    else:
+        for here in axes[: len(drawn)]:
+            here.tick_params(labelsize=8)
+        figure.supxlabel(xlabel, fontsize=9.5)
+        figure.supylabel(ylabel, fontsize=9.5)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-        handles, texts = ax.get_legend_handles_labels()
+    handles: list[Any] = []
+    texts: list[str] = []
+    if ax is not None or single:
+        h, t = axes[0].get_legend_handles_labels()
+        handles += h
+        texts += t
+    else:
+        handles += [Patch(color="0.35", alpha=0.5), Patch(color="0.35", alpha=0.15)]
+        texts += ["95 % band of the mean", "95 %: a new batch's measurement"]
+    if near is not None and len(near):
         handles += [
             Line2D([], [], marker="o", ls="none", color="0.4", mec="k", mew=0.6),
             Line2D([], [], marker="o", ls="none", color="0.4", mfc="white"),
         ]
-        texts += ["data, other inputs near these", "data, other inputs elsewhere"]
-        ax.legend(handles, texts, fontsize=7.5, frameon=False, ncols=2)
+        texts += ["data, held inputs near these", "data, held inputs elsewhere"]
+    if ax is not None or single:
+        axes[0].legend(
+            handles, texts, fontsize=7.5, frameon=False,
+            loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        )  # fmt: skip
     else:
-        ax.legend(fontsize=8, frameon=False)
-    _style(ax)
+        figure.legend(
+            handles, texts, fontsize=8, frameon=False, loc="outside upper center",
+            ncols=min(4, len(texts)),
+        )  # fmt: skip
     return figure
+
+
+def _label_offsets(
+    ax: Axes,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> list[tuple[float, float]]:
+    """Offsets (points) for the numbers of stars so that no number sits on another star or number.
+
+    Stars of a batch can lie a grid step apart; a fixed offset puts their numbers on top of each
+    other. Each number takes, of eight places around its star, the one farthest (in the axes'
+    0-1 frame, about 5.6 x 4.4 in) from every star and every number placed before it.
+    """
+    ux = (x - xlim[0]) / ((xlim[1] - xlim[0]) or 1.0)
+    uy = (y - ylim[0]) / ((ylim[1] - ylim[0]) or 1.0)
+    radius = 11.0  # points
+    # Points to axes fraction for a ~4 x 3 inch axes (288 x 216 points).
+    to_ax = np.array([1 / 288.0, 1 / 216.0])
+    angles = np.deg2rad([45, 135, -45, -135, 90, -90, 0, 180])
+    places = [(radius * math.cos(a), radius * math.sin(a)) for a in angles]
+    taken = [np.array([a, b]) for a, b in zip(ux, uy, strict=True)]
+    out: list[tuple[float, float]] = []
+    for a, b in zip(ux, uy, strict=True):
+        best, best_d = places[0], -1.0
+        for dx, dy in places:
+            spot = np.array([a, b]) + np.array([dx, dy]) * to_ax
+            inside = 0.0 <= spot[0] <= 1.0 and 0.0 <= spot[1] <= 1.0
+            d = min(float(np.hypot(*(spot - t) / to_ax)) for t in taken)
+            if inside and d > best_d + 1e-9:
+                best, best_d = (dx, dy), d
+        out.append(best)
+        taken.append(np.array([a, b]) + np.array(best) * to_ax)
+    return out
 
 
 def plot_map(
@@ -1112,12 +1253,15 @@ def plot_map(
                 mew=0.8,
                 label="suggested",
             )
-            for number in np.flatnonzero(mine):
+            offsets = _label_offsets(ax, sx[mine], sy[mine], (px.low, px.high), (py.low, py.high))
+            for number, offset in zip(np.flatnonzero(mine), offsets, strict=True):
                 ax.annotate(
                     str(number + 1),
                     (sx[number], sy[number]),
-                    xytext=(6, 5),
+                    xytext=offset,
                     textcoords="offset points",
+                    ha="center",
+                    va="center",
                     fontsize=9,
                     fontweight="bold",
                     color="black",

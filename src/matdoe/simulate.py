@@ -21,13 +21,16 @@ a steeper quadratic above it; quadratic in ln(milling time) with a faster rise t
 of the BET-area effect among fumed silicas (a penalty growing as ``|ln(BET/BET_A200)|**1.5``), the
 SBA-15 penalty, the additive combination of the effects in log10 sigma, the link between
 conductivity gain and activation energy (Ea falls linearly with the 60 °C gain, from 0.58 eV to
-0.38 eV at the best recipe), the plain Arrhenius form sigma = sigma0·exp(-Ea/(kB·T)), and Gaussian
-measurement noise of ``noise_log10`` in log10 sigma, independent per measurement; and for the
-pristine state, its conductivity (3.5 orders of magnitude below the best composite at room
-temperature, 20 °C: the paper says "more than 3") and how fast milling turns it into the milled
-state (an exponential approach with a time constant of 0.1 h, so that every recipe of the default
-space, 0.5 h and more, is fully milled). An unmilled mixture with silica conducts like the
-pristine salt (no interface forms without milling).
+0.38 eV at the best recipe), the plain Arrhenius form sigma = sigma0·exp(-Ea/(kB·T)), Gaussian
+measurement noise of ``noise_log10`` in log10 sigma, independent per measurement, and a
+batch-to-batch offset of ``batch_scatter_log10`` (Gaussian, one per recipe row of
+:meth:`DigitalTwin.measure`, i.e. per sample, shared by all its temperatures): two batches of one
+recipe differ more than two runs on one pellet, as in a real lab (weighing, milling and pressing
+vary from batch to batch); and for the pristine state, its conductivity (3.5 orders of magnitude
+below the best composite at room temperature, 20 °C: the paper says "more than 3") and how fast
+milling turns it into the milled state (an exponential approach with a time constant of 0.1 h, so
+that every recipe of the default space, 0.5 h and more, is fully milled). An unmilled mixture with
+silica conducts like the pristine salt (no interface forms without milling).
 """
 
 from __future__ import annotations
@@ -121,6 +124,8 @@ class DigitalTwin:
     mesoporous_penalty: float = 0.45
     #: standard deviation of simulated measurements in log10 sigma (assumed).
     noise_log10: float = 0.05
+    #: standard deviation of a batch's offset in log10 sigma, shared by its measurements (assumed).
+    batch_scatter_log10: float = 0.06
     silicas: Mapping[str, tuple[float, bool]] = field(default_factory=lambda: dict(_SILICAS))
 
     # ------------------------------------------------------------------ derived constants
@@ -259,14 +264,19 @@ class DigitalTwin:
     ) -> pd.DataFrame:
         """Simulate noisy measurements: one row per recipe and temperature.
 
+        Each recipe row is one batch (sample): its measurements share one batch offset
+        (``batch_scatter_log10``) and each has its own measurement noise (``noise_log10``).
+
         Args:
-            recipes: Columns ``silica``, ``vol_pct``, ``milling_h`` (other columns ignored).
+            recipes: Columns ``silica``, ``vol_pct``, ``milling_h`` (other columns ignored); one
+                row per batch.
             temperatures_c: Measurement temperatures in °C.
             random_state: Seed or generator of the noise.
 
         Returns:
             Columns silica, vol_pct, milling_h, temperature_c, log10_sigma, log10_sigma_std (the
-            twin's noise level), sigma_s_cm and source ("simulated"); the recipes' index repeated.
+            measurement noise, what a lab knows of one measurement; the batch offset is not in
+            it), sigma_s_cm and source ("simulated"); the recipes' index repeated.
         """
         missing = [c for c in ("silica", "vol_pct", "milling_h") if c not in recipes.columns]
         if missing:
@@ -285,7 +295,9 @@ class DigitalTwin:
                 rows["temperature_c"].to_numpy(float),
             )
         )
-        noisy = truth + rng.normal(0.0, self.noise_log10, size=len(truth))
+        offsets = rng.normal(0.0, self.batch_scatter_log10, size=len(base))
+        batch_offset = np.tile(offsets, len(temps))
+        noisy = truth + batch_offset + rng.normal(0.0, self.noise_log10, size=len(truth))
         return rows.assign(
             log10_sigma=noisy,
             log10_sigma_std=self.noise_log10,
@@ -302,13 +314,12 @@ class DigitalTwin:
             ``({"silica": ..., "vol_pct": ..., "milling_h": ...}, log10_sigma)`` (noiseless).
         """
         space = space or default_space()
-        grids = []
-        for p in space.parameters:
-            if hasattr(p, "choices"):
-                grids.append(np.arange(len(p.choices), dtype=float))
-            else:
-                step = p.step or (p.high - p.low) / 200
-                grids.append(np.arange(p.low, p.high + 1e-9, step))
+        grids = [
+            p.grid_values()
+            if math.isfinite(p.n_grid_points())
+            else p.sample(np.linspace(0, 1, 201))
+            for p in space.parameters
+        ]
         mesh = np.meshgrid(*grids, indexing="ij")
         raw = np.column_stack([m.ravel() for m in mesh])
         raw = raw[space.feasible_raw(raw)]

@@ -16,14 +16,22 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   varies in the data, a linear kernel ``c² · t·t'`` on the condition features, so a common
   Arrhenius slope in 1000/T is cheap to learn while recipe-dependent slopes come through the
   Matérn part;
-* input warping (``input_warping=True``; off by default, on in :func:`matdoe.suggest.suggest`):
+* input warping (``input_warping=True``; off by default, on in :func:`make_surrogate`):
   each numeric parameter's unit-cube value x is replaced by the Kumaraswamy CDF
-  ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.75**0.5)
-  priors, bounded to [0.1, 10], as BoTorch's ``Warp`` input transform), so a response that is
+  ``1 - (1 - x^a)^b`` with a, b learned with the other hyperparameters (LogNormal(0, 0.5)
+  priors, bounded to [0.1, 10]; BoTorch's ``Warp`` uses the wider LogNormal(0, 0.75**0.5), which
+  on few data squeezed whole stretches of milling time into one warped value), so a response that is
   steep at one end of a range (short milling times) and flat at the other is modelled with one
   stationary kernel; conditions (1000/T) and categorical features are not warped;
-* noise: per point, the known measurement variance (``y_std``, e.g. ``log10_sigma_std``)
-  plus a learned white-noise floor (heteroscedastic alpha);
+* noise, two kinds: per measurement, the known measurement variance (``y_std``, e.g.
+  ``log10_sigma_std``) plus a learned white-noise floor (heteroscedastic alpha); and per batch
+  (when the rows name their sample, ``batch=``), a learned batch-to-batch offset τ² shared by
+  every measurement of one sample (a kernel term τ²·[same sample]): two batches of one recipe
+  differ more than two runs on one pellet. A new measurement of a new batch has the latent
+  variance plus both (:meth:`GPSurrogate.new_measurement_std`);
+* calibration (``calibrate=True``, on in :func:`make_surrogate`): the latent std is widened by
+  the factor that makes the block leave-one-recipe-out errors of the training data honest (see
+  ``_recipe_out_inflation``), never narrowed;
 * hyperparameters: maximum a posteriori with L-BFGS-B and analytic gradients, ``n_restarts``
   extra starts drawn from the priors (short runs, the best continued to convergence). Priors
   (normal on the log of each hyperparameter): lengthscales LogNormal(ln 0.5, 1) in the unit cube,
@@ -31,15 +39,20 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   uses by default was tried and found too smooth for the few-data, peaked responses of milling
   recipes); signal variances LogNormal(0, 1.5); noise floor LogNormal(ln 3e-3, 1.5) of the output
   variance, or LogNormal(ln 1e-4, 1.5) when the measurement std is known, bounded to
-  [1e-6, 2]; linear variance LogNormal(0, 2);
-* replicates (identical encoded rows) are aggregated into one point with the mean and the variance
-  of the mean, and their spread enters the likelihood of the noise floor, so a table with many
-  replicates costs no more than its distinct recipes.
+  [1e-6, 2]; batch scatter LogNormal(ln 3e-3, 1.5), same bounds; linear variance
+  LogNormal(0, 2);
+* replicates (identical encoded rows of one batch) are aggregated into one point with the mean
+  and the variance of the mean, and their spread enters the likelihood of the noise floor, so a
+  table with many replicates costs no more than its distinct recipes.
 
 Large data: hyperparameters are fitted on at most ``max_fit_points`` (default 300) distinct
 points drawn at random; the posterior uses at most ``max_exact_points`` (default 1000) distinct
 points: the best quarter by objective plus a random draw of the rest. Below these thresholds the GP
-is exact. With them, fitting 5,000 rows takes about a second on 2 CPU cores.
+is exact. Timings are in benchmarks/RESULTS.md.
+
+:func:`make_surrogate` is the one place the model's settings live, :func:`fit_surrogate` the one
+fitting sequence (over the space widened to the data), :func:`cross_validate` the leave-recipe-out
+validation.
 """
 
 from __future__ import annotations
@@ -59,7 +72,15 @@ from matdoe.space import SearchSpace
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CVReport", "GPSurrogate", "cross_validate", "log_predictive_density"]
+__all__ = [
+    "CVReport",
+    "GPSurrogate",
+    "cross_validate",
+    "fit_surrogate",
+    "log_predictive_density",
+    "make_surrogate",
+    "recipe_groups",
+]
 
 _SQRT5 = math.sqrt(5.0)
 _LOG_2PI = math.log(2 * math.pi)
@@ -74,15 +95,32 @@ _SIGNAL_PRIOR = (0.0, 1.5)
 _NOISE_PRIOR = (math.log(3e-3), 1.5)
 _NOISE_PRIOR_KNOWN = (math.log(1e-4), 1.5)
 _LINEAR_PRIOR = (0.0, 2.0)
-# Kumaraswamy input warping (as BoTorch's Warp): concentrations a, b with LogNormal(0, 0.75**0.5)
-# priors, bounded to [0.1, 10]; inputs are squeezed into [eps, 1 - eps] first.
-_WARP_PRIOR = (0.0, math.sqrt(0.75))
+# Batch-to-batch scatter τ² (standardised units): a batch's offset, shared by all measurements of
+# that sample (every temperature, heating and cooling); median 3e-3 of the output variance.
+_BATCH_PRIOR = (math.log(3e-3), 1.5)
+# Kumaraswamy input warping: concentrations a, b with LogNormal(0, 0.5) priors (95 % within
+# [0.38, 2.7]; the wider prior of BoTorch's Warp let a = 3.7 flatten 0.5-6 h of milling time on the
+# demo data, and did worse in closed loop: benchmarks/RESULTS.md), bounded to [0.1, 10]; inputs are
+# squeezed into [eps, 1 - eps] first.
+_WARP_PRIOR = (0.0, 0.5)
 _WARP_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_EPS = 1e-6
+# Leave-recipe-out calibration of the latent std (see GPSurrogate._recipe_out_inflation).
+_MIN_CALIBRATION_RECIPES = 5
+_CALIBRATION_FOLDS = 5
+_CALIBRATION_ITER = 15
+_MAX_INFLATION = 3.0
+_Z95 = 1.959964
 
 
-def _lengthscale_prior(d: int) -> tuple[float, float]:
+#: Scale the lengthscale prior's median with the number of recipe parameters (see below).
+_LS_DIM_SCALE = False
+
+
+def _lengthscale_prior(n_params: int) -> tuple[float, float]:
     """(mean, sd) of log lengthscale in the unit cube: median 0.5, 95 % within [0.07, 3.6]."""
+    if _LS_DIM_SCALE:
+        return math.log(0.5 * math.sqrt(max(n_params, 1) / 3.0)), 1.0
     return math.log(0.5), 1.0
 
 
@@ -110,6 +148,7 @@ class _Data:
     ss: np.ndarray  # (g,) within-group sum of squares (standardised)
     dof: np.ndarray  # (g,) k - 1
     within_var: np.ndarray  # (g,) mean known variance inside the group
+    batch: np.ndarray  # (g,) batch code of each point (-1: a batch of its own)
 
     def take(self, idx: np.ndarray) -> _Data:
         return _Data(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
@@ -120,7 +159,7 @@ class _Structure:
     """Which kernel terms are present and the layout of the hyperparameter vector.
 
     theta = [log lengthscales (d), log s², log noise floor, (log s²_shared), (log c²_linear),
-             (log a, log b of each warped column)]
+             (log τ² batch scatter), (log a, log b of each warped column)]
     """
 
     d: int
@@ -128,10 +167,16 @@ class _Structure:
     linear: bool
     known_noise: bool = False
     warp_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    batch: bool = False
+    n_params: int = 3
+
+    @property
+    def i_batch(self) -> int:
+        return self.d + 2 + int(self.shared) + int(self.linear)
 
     @property
     def i_warp(self) -> int:
-        return self.d + 2 + int(self.shared) + int(self.linear)
+        return self.d + 2 + int(self.shared) + int(self.linear) + int(self.batch)
 
     @property
     def shared(self) -> bool:
@@ -147,7 +192,7 @@ class _Structure:
 
     def priors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(prior mean, prior sd, lower bound, upper bound) of each log-hyperparameter."""
-        mu_l, sd_l = _lengthscale_prior(self.d)
+        mu_l, sd_l = _lengthscale_prior(self.n_params)
         rows = [(mu_l, sd_l, *_LS_BOUNDS)] * self.d
         noise_prior = _NOISE_PRIOR_KNOWN if self.known_noise else _NOISE_PRIOR
         rows += [(*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS), (*noise_prior, *_NOISE_BOUNDS)]
@@ -155,6 +200,8 @@ class _Structure:
             rows.append((*_SIGNAL_PRIOR, *_SIGNAL_BOUNDS))
         if self.linear:
             rows.append((*_LINEAR_PRIOR, *_LINEAR_BOUNDS))
+        if self.batch:
+            rows.append((*_BATCH_PRIOR, *_NOISE_BOUNDS))
         rows += [(*_WARP_PRIOR, *_WARP_BOUNDS)] * (2 * len(self.warp_cols))
         arr = np.array(rows, dtype=float)
         return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
@@ -213,6 +260,11 @@ def _kernel_terms(
     return k, terms  # type: ignore[return-value]
 
 
+def _same_batch(batch: np.ndarray) -> np.ndarray:
+    """1 where two points are measurements of the same sample (batch codes >= 0), else 0."""
+    return ((batch[:, None] == batch[None, :]) & (batch[:, None] >= 0)).astype(float)
+
+
 def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[float, Any]:
     """Negative log marginal likelihood plus negative log prior, and its gradient."""
     d = st.d
@@ -222,6 +274,10 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[
     if st.linear:
         slin = math.exp(theta[st.i_linear])
         k = k + slin * (data.t @ data.t.T)
+    if st.batch:
+        tau2 = math.exp(theta[st.i_batch])
+        same = _same_batch(data.batch)
+        k = k + tau2 * same
     n = len(data.y)
     k[np.diag_indices(n)] += nz * data.floor_weight + data.fixed_var + _JITTER
     try:
@@ -255,6 +311,8 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[
     grad[d + 1] = -0.5 * (np.diag(w) * nz * data.floor_weight).sum()
     if st.linear:
         grad[st.i_linear] = -0.5 * slin * np.einsum("ic,ij,jc->", data.t, w, data.t)
+    if st.batch:
+        grad[st.i_batch] = -0.5 * tau2 * (w * same).sum()
     # Replicate spread: likelihood of the within-group deviations (noise floor + known variance).
     rep = data.dof > 0
     if rep.any():
@@ -266,6 +324,36 @@ def _neg_log_posterior(theta: np.ndarray, data: _Data, st: _Structure) -> tuple[
     nll += 0.5 * (((theta - mu) / sd) ** 2).sum()
     grad += (theta - mu) / sd**2
     return float(nll), grad
+
+
+def _held_out(
+    theta: np.ndarray, train: _Data, test: _Data, st: _Structure
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residuals, latent variances and noise variances of ``test`` under a GP on ``train``.
+
+    Standardised units; the test points are new batches (no batch covariance with training).
+    """
+    nz = math.exp(theta[st.d + 1])
+    k_tr, _ = _kernel_terms(theta, train.z, train.z, st)
+    k_te, _ = _kernel_terms(theta, test.z, train.z, st)
+    prior = math.exp(theta[st.d]) + (math.exp(theta[st.i_shared]) if st.shared else 0.0)
+    prior_te = np.full(len(test.y), prior)
+    if st.linear:
+        slin = math.exp(theta[st.i_linear])
+        k_tr = k_tr + slin * (train.t @ train.t.T)
+        k_te = k_te + slin * (test.t @ train.t.T)
+        prior_te = prior_te + slin * (test.t * test.t).sum(1)
+    if st.batch:
+        k_tr = k_tr + math.exp(theta[st.i_batch]) * _same_batch(train.batch)
+    k_tr[np.diag_indices_from(k_tr)] += nz * train.floor_weight + train.fixed_var + _JITTER
+    chol = linalg.cho_factor(k_tr, lower=True, check_finite=False)
+    mean = k_te @ linalg.cho_solve(chol, train.y, check_finite=False)
+    v = linalg.solve_triangular(chol[0], k_te.T, lower=True, check_finite=False)
+    latent = np.maximum(prior_te - (v * v).sum(0), 1e-12)
+    noise = nz * test.floor_weight + test.fixed_var
+    if st.batch:
+        noise = noise + math.exp(theta[st.i_batch])
+    return test.y - mean, latent, noise
 
 
 class GPSurrogate:
@@ -281,6 +369,8 @@ class GPSurrogate:
         max_exact_points: Distinct points kept in the posterior (best quarter + random above).
         input_warping: Learn a Kumaraswamy CDF warping of each numeric parameter (see the module
             docstring); the learned concentrations are in ``warping_``.
+        calibrate: Widen the latent std by the leave-recipe-out factor ``std_inflation_`` (see
+            :meth:`_recipe_out_inflation`) so that intervals at untried recipes are honest.
         random_state: Seed for restarts and subsets.
 
     Example:
@@ -304,6 +394,7 @@ class GPSurrogate:
         max_fit_points: int = 300,
         max_exact_points: int = 1000,
         input_warping: bool = False,
+        calibrate: bool = False,
         random_state: int | None = None,
     ) -> None:
         self.space = space
@@ -313,6 +404,7 @@ class GPSurrogate:
         self.max_fit_points = max_fit_points
         self.max_exact_points = max_exact_points
         self.input_warping = input_warping
+        self.calibrate = calibrate
         self.random_state = random_state
 
     # ------------------------------------------------------------------ sklearn-style params
@@ -326,6 +418,7 @@ class GPSurrogate:
             "max_fit_points": self.max_fit_points,
             "max_exact_points": self.max_exact_points,
             "input_warping": self.input_warping,
+            "calibrate": self.calibrate,
             "random_state": self.random_state,
         }
 
@@ -347,6 +440,8 @@ class GPSurrogate:
 
         if not isinstance(X, pd.DataFrame):
             raise InvalidRecordError(f"X must be a DataFrame of recipes, got {type(X).__name__}")
+        # The model's inputs are scaled over its space: a value outside would be extrapolated
+        # through the input warping's clipped ends. fit_surrogate widens the space first.
         self.space.validate(X)
         raw = self.space.to_raw(X)
         cond = (
@@ -362,7 +457,7 @@ class GPSurrogate:
         return np.arange(n_feat - len(self.space.conditions), n_feat)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: pd.DataFrame, y: Any, y_std: Any = None) -> GPSurrogate:
+    def fit(self, X: pd.DataFrame, y: Any, y_std: Any = None, batch: Any = None) -> GPSurrogate:
         """Fit hyperparameters (MAP) and the posterior.
 
         Args:
@@ -371,6 +466,10 @@ class GPSurrogate:
             y: Objective values, one per row, in objective units (e.g. log10 S/cm).
             y_std: Known measurement standard deviations in objective units (scalar or per row),
                 or None.
+            batch: The batch (sample) of each row, any hashable labels; measurements of one
+                sample share a learned batch-to-batch offset (``batch_scatter_``). Default: the
+                ``sample`` column of ``X`` when it has one, else every row is its own batch (the
+                scatter then cannot be told from the noise and is part of ``noise_std_``).
 
         Returns:
             self.
@@ -380,9 +479,13 @@ class GPSurrogate:
             InsufficientDataError: no rows.
         """
         z, _ = self._encode(X)
-        return self.fit_encoded(z, y, y_std)
+        if batch is None and "sample" in X.columns:
+            batch = X["sample"].to_numpy()
+        return self.fit_encoded(z, y, y_std, batch=batch)
 
-    def fit_encoded(self, z: np.ndarray, y: Any, y_std: Any = None) -> GPSurrogate:
+    def fit_encoded(
+        self, z: np.ndarray, y: Any, y_std: Any = None, batch: Any = None
+    ) -> GPSurrogate:
         """Like :meth:`fit` on already encoded features (see :meth:`SearchSpace.encode_raw`)."""
         y = np.asarray(y, dtype=float).ravel()
         n = len(y)
@@ -403,9 +506,22 @@ class GPSurrogate:
                     f"measurement std at position {i} must be finite and >= 0, got {s[i]!r}"
                 )
         rng = np.random.default_rng(self.random_state)
-        # Aggregate replicates (identical encoded rows).
+        if batch is None:
+            codes = np.full(n, -1, dtype=np.int64)
+        else:
+            labels = np.asarray(batch, dtype=object).ravel()
+            if len(labels) != n:
+                raise InvalidRecordError(f"batch has {len(labels)} labels for {n} values")
+            _, codes = np.unique(labels.astype(str), return_inverse=True)
+            codes = codes.ravel().astype(np.int64)
+        # Aggregate replicates (identical encoded rows of one batch, e.g. heating and cooling
+        # runs of one pellet at one temperature).
         keys, first, inverse, counts = np.unique(
-            np.round(z, 10), axis=0, return_index=True, return_inverse=True, return_counts=True
+            np.column_stack([np.round(z, 10), codes]),
+            axis=0,
+            return_index=True,
+            return_inverse=True,
+            return_counts=True,
         )
         inverse = inverse.ravel()
         g = len(keys)
@@ -433,19 +549,13 @@ class GPSurrogate:
             ss=ss / sc2,
             dof=(counts - 1).astype(float),
             within_var=var_sum / counts / sc2,
+            batch=codes[first],
         )
         d = z.shape[1]
         # A second Matérn term on the numeric features only, shared by all categories, lets what
         # is learned about vol% or time with one silica carry over to the others.
-        numeric = np.array(
-            [
-                i
-                for i, name in enumerate(self.space.feature_names(one_hot=self.one_hot))
-                if not name.startswith(tuple(f"{c.name}." for c in self.space.categoricals))
-                and not name.startswith(tuple(f"{c.name}=" for c in self.space.categoricals))
-            ],
-            dtype=int,
-        )
+        kinds = self.space.feature_kinds(one_hot=self.one_hot)
+        numeric = np.array([i for i, k in enumerate(kinds) if k != "categorical"], dtype=int)
         shared = numeric if self.space.categoricals and 0 < len(numeric) < d else np.zeros(0, int)
         n_params = len(self.space.parameters) - len(self.space.categoricals)
         warp_cols = (
@@ -459,6 +569,8 @@ class GPSurrogate:
             linear=bool(varying),
             known_noise=bool((s > 0).any()),
             warp_cols=warp_cols,
+            batch=bool(batch is not None and len(np.unique(codes)) < g),
+            n_params=len(self.space.parameters),
         )
         # Hyperparameters on a subset when the data are large.
         fit_data = data
@@ -477,6 +589,10 @@ class GPSurrogate:
         self._data = data
         self._st = st
         self._factorise()
+        with threadpool_limits(1):
+            self.std_inflation_ = (
+                self._recipe_out_inflation(fit_data, rng) if self.calibrate else 1.0
+            )
         names = self.space.feature_names(one_hot=self.one_hot)
         self.feature_names_ = tuple(names)
         self.lengthscales_ = {
@@ -494,6 +610,9 @@ class GPSurrogate:
             if st.linear
             else 0.0
         )
+        self.batch_scatter_ = (
+            float(math.sqrt(math.exp(self.theta_[st.i_batch])) * self.y_scale_) if st.batch else 0.0
+        )
         k = len(st.warp_cols)
         self.warping_ = {
             names[c]: (
@@ -503,6 +622,7 @@ class GPSurrogate:
             for i, c in enumerate(st.warp_cols)
         }
         self.n_observations_ = n
+        self.known_noise_var_ = float(np.mean(s**2)) if n else 0.0
         self.n_distinct_ = g
         self.log_marginal_likelihood_ = -float(_neg_log_posterior(self.theta_, fit_data, st)[0])
         return self
@@ -534,10 +654,75 @@ class GPSurrogate:
         val, theta = run(best_theta, 200)
         return theta if val <= best_val else best_theta
 
+    def _recipe_out_inflation(self, data: _Data, rng: np.random.Generator) -> float:
+        """Factor (>= 1) on the latent std that makes held-out recipes' errors honest.
+
+        Maximum-a-posteriori hyperparameters from a few recipes are too sure of themselves far
+        from the data. So the model is cross-validated on its own training data, holding out whole
+        recipes (every temperature and batch of one recipe together) in ``_CALIBRATION_FOLDS``
+        folds; each fold refits the hyperparameters briefly, warm-started from the full fit. The
+        factor c solves, over every held-out measurement, both mean(z²) = 1 and 95 % of |z| below
+        1.96, with z = r / sqrt(c²·v_latent + v_noise) (1 when the errors are already no larger
+        than predicted; at most ``_MAX_INFLATION``). Needs ``_MIN_CALIBRATION_RECIPES`` recipes,
+        else 1.
+        """
+        st = self._st
+        recipe_cols = np.setdiff1d(np.arange(st.d), self._cond_columns())
+        _, groups = np.unique(np.round(data.z[:, recipe_cols], 10), axis=0, return_inverse=True)
+        groups = groups.ravel()
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if n_groups < _MIN_CALIBRATION_RECIPES:
+            return 1.0
+        k = min(_CALIBRATION_FOLDS, n_groups)
+        fold = rng.permutation(np.arange(n_groups) % k)[groups]
+        resid, latent, noise = [], [], []
+        for f in range(k):
+            test = fold == f
+            train = data.take(np.flatnonzero(~test))
+            theta = self._refit(self.theta_, train, st)
+            r, v_f, v_n = _held_out(theta, train, data.take(np.flatnonzero(test)), st)
+            resid.append(r)
+            latent.append(v_f)
+            noise.append(v_n)
+        r, v_f, v_n = (np.concatenate(a) for a in (resid, latent, noise))
+
+        def excess(c2: float) -> float:
+            # Both honest on average (mean z² = 1) and in the tail (95 % inside ±1.96).
+            z2 = r**2 / (c2 * v_f + v_n)
+            return max(float(np.mean(z2)) - 1.0, float(np.mean(z2 > _Z95**2)) - 0.05)
+
+        if excess(1.0) <= 0:
+            return 1.0
+        top = _MAX_INFLATION**2
+        if excess(top) > 0:
+            return _MAX_INFLATION
+        # excess() steps down (a tail fraction): bisect for the smallest factor that is honest.
+        lo, hi = 1.0, top
+        for _ in range(30):
+            mid = math.sqrt(lo * hi)
+            lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+        return math.sqrt(hi)
+
+    def _refit(self, theta: np.ndarray, data: _Data, st: _Structure) -> np.ndarray:
+        """A short L-BFGS-B run from ``theta`` on ``data`` (the calibration folds)."""
+        _, _, lo, hi = st.priors()
+        res = optimize.minimize(
+            _neg_log_posterior,
+            theta,
+            args=(data, st),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(lo, hi, strict=True)),
+            options={"maxiter": _CALIBRATION_ITER},
+        )
+        return np.asarray(res.x)
+
     def _factorise(self) -> None:
         data, st = self._data, self._st
         self._nz = math.exp(self.theta_[st.d + 1])
         k = self._kernel(data.z, data.z)
+        if st.batch:
+            k += math.exp(self.theta_[st.i_batch]) * _same_batch(data.batch)
         k[np.diag_indices(len(k))] += self._nz * data.floor_weight + data.fixed_var + _JITTER
         self._chol = linalg.cho_factor(k, lower=True, check_finite=False)
         self._alpha = linalg.cho_solve(self._chol, data.y, check_finite=False)
@@ -567,6 +752,13 @@ class GPSurrogate:
             raise NotFittedError("this GPSurrogate is not fitted yet; call fit(X, y) first")
 
     # ------------------------------------------------------------------ predict
+    def _whiten(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standardised latent mean, variance and L⁻¹k(X, z) at encoded inputs (one chunk)."""
+        ks = self._kernel(z, self._data.z)
+        v = linalg.solve_triangular(self._chol[0], ks.T, lower=True, check_finite=False)
+        var = self._prior_var(z) - (v * v).sum(0)
+        return ks @ self._alpha, var, v
+
     def predict_encoded(self, z: np.ndarray, return_std: bool = True) -> Any:
         """Posterior mean (and std of the latent function) at encoded inputs, objective units."""
         self._check_fitted()
@@ -575,15 +767,51 @@ class GPSurrogate:
         chunk = 4096
         for i in range(0, len(z), chunk):
             zc = z[i : i + chunk]
-            ks = self._kernel(zc, self._data.z)
-            out_mean[i : i + chunk] = ks @ self._alpha
             if return_std:
-                var = self._prior_var(zc) - ((ks @ self._kinv) * ks).sum(1)
+                m, var, _ = self._whiten(zc)
                 out_std[i : i + chunk] = np.sqrt(np.maximum(var, 1e-12))
+            else:
+                m = self._kernel(zc, self._data.z) @ self._alpha
+            out_mean[i : i + chunk] = m
         mean = out_mean * self.y_scale_ + self.y_mean_
         if not return_std:
             return mean
-        return mean, out_std * self.y_scale_
+        return mean, out_std * self.y_scale_ * self.std_inflation_
+
+    def posterior_cov_encoded(self, za: np.ndarray, zb: np.ndarray) -> np.ndarray:
+        """Posterior covariance of the latent objective between encoded inputs (objective units²)."""
+        self._check_fitted()
+        va = self._whiten(za)[2]
+        vb = self._whiten(zb)[2]
+        prior = self._kernel(za, zb)
+        return (prior - va.T @ vb) * (self.y_scale_ * self.std_inflation_) ** 2
+
+    def joint_predict_encoded(
+        self, z: np.ndarray, zf: np.ndarray, vf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, std at ``z`` and the posterior covariance with fixed points ``zf`` in one pass.
+
+        ``vf`` is ``fixed_factor(zf)`` (computed once per fixed set). Objective units.
+        """
+        m, var, v = self._whiten(z)
+        scale = self.y_scale_ * self.std_inflation_
+        cross = (self._kernel(zf, z) - vf.T @ v) * scale**2
+        mean = m * self.y_scale_ + self.y_mean_
+        return mean, np.sqrt(np.maximum(var, 1e-12)) * scale, cross
+
+    def fixed_factor(self, zf: np.ndarray) -> np.ndarray:
+        """L⁻¹k(X, zf) of fixed points, for :meth:`joint_predict_encoded`."""
+        return self._whiten(zf)[2]
+
+    def new_measurement_std(self, n: int = 1) -> np.ndarray:
+        """Std a new measurement adds to the latent std (objective units), ``(n,)``.
+
+        The learned noise floor, the batch-to-batch scatter (a new batch has an offset of its
+        own) and the typical known measurement variance of the training data.
+        """
+        self._check_fitted()
+        var = self.noise_std_**2 + self.batch_scatter_**2 + self.known_noise_var_
+        return np.full(n, math.sqrt(var))
 
     def predict(
         self,
@@ -599,8 +827,9 @@ class GPSurrogate:
             X: Recipes (parameter columns; condition columns optional).
             return_std: Also return the standard deviation.
             conditions: Condition values overriding the table's (e.g. ``{"temperature_c": 30}``).
-            include_noise: Add the learned noise floor to the std (predictive std of a new
-                measurement) instead of the std of the latent mean.
+            include_noise: Return the std of a new measurement of a new batch (latent std, noise
+                and batch-to-batch scatter, :meth:`new_measurement_std`) instead of the std of the
+                recipe's mean.
 
         Returns:
             mean, or (mean, std), arrays in objective units.
@@ -614,7 +843,7 @@ class GPSurrogate:
             return self.predict_encoded(z, return_std=False)
         mean, std = self.predict_encoded(z)
         if include_noise:
-            std = np.sqrt(std**2 + self.noise_std_**2)
+            std = np.sqrt(std**2 + self.new_measurement_std(len(std)) ** 2)
         return mean, std
 
     def fantasize(self, z: np.ndarray, y: np.ndarray | None = None) -> GPSurrogate:
@@ -641,6 +870,7 @@ class GPSurrogate:
             ss=np.concatenate([base.ss, np.zeros(add)]),
             dof=np.concatenate([base.dof, np.zeros(add)]),
             within_var=np.concatenate([base.within_var, np.zeros(add)]),
+            batch=np.concatenate([base.batch, np.full(add, -1, dtype=np.int64)]),
         )
         new._factorise()
         return new
@@ -652,11 +882,14 @@ class GPSurrogate:
             "kernel": "Matern52-ARD(all)"
             + (" + Matern52-ARD(numeric, shared by categories)" if self._st.shared else "")
             + (" + linear(conditions)" if self._st.linear else "")
+            + (" + batch-to-batch offsets" if self._st.batch else "")
             + " + noise"
             + (" (Kumaraswamy-warped numeric inputs)" if len(self._st.warp_cols) else ""),
             "lengthscales": {k: round(v, 6) for k, v in self.lengthscales_.items()},
             "outputscale": round(self.outputscale_, 6),
             "noise": round(self.noise_std_, 6),
+            "batch_scatter": round(self.batch_scatter_, 6),
+            "std_inflation": round(self.std_inflation_, 4),
             "shared_outputscale": round(self.shared_outputscale_, 6),
             "linear_scale": round(self.linear_scale_, 6),
             "warping": {k: [round(a, 4), round(b, 4)] for k, (a, b) in self.warping_.items()},
@@ -677,20 +910,31 @@ def log_predictive_density(y: Any, mean: Any, std: Any) -> np.ndarray:
     return -0.5 * _LOG_2PI - np.log(std) - 0.5 * ((y - mean) / std) ** 2
 
 
+#: Below this 95 % coverage of held-out measurements, a report warns that intervals are too narrow.
+MIN_COVERAGE = 0.85
+#: Fewer distinct held-out recipes than this: too few to judge the model.
+MIN_RECIPES = 10
+
+
 @dataclass(frozen=True)
 class CVReport:
-    """Cross-validation of a surrogate (objective units).
+    """Cross-validation of a surrogate on held-out recipes (objective units).
 
     Attributes:
         rmse: Root-mean-square error of the held-out means.
         mae: Mean absolute error.
         r2: Coefficient of determination of the held-out means.
-        coverage95: Fraction of held-out values inside mean ± 1.96·std (std of a new measurement:
-            latent std, noise floor and the point's known std combined). Well calibrated: ≈ 0.95.
+        coverage95: Fraction of held-out measurements inside mean ± 1.96·std, where std is the
+            std of a new measurement of a new batch (the model's uncertainty, the measurement
+            noise and the batch-to-batch scatter). Well calibrated: ≈ 0.95.
         mean_log_predictive_density: Mean log N(y; mean, std²) of held-out values (higher is
             better).
         n_splits: Number of folds.
-        predictions: One row per observation: y, mean, std, fold (index of the input).
+        n_groups: Number of held-out groups (distinct recipes).
+        predictions: One row per observation: y, mean, std (new measurement), mean_std (the
+            mean's std), fold, group (index of the input).
+        what: What was held out and what the interval is, in words.
+        warnings: Plain-words warnings (too few recipes to judge, intervals too narrow).
     """
 
     rmse: float
@@ -700,6 +944,38 @@ class CVReport:
     mean_log_predictive_density: float
     n_splits: int
     predictions: pd.DataFrame = field(repr=False)
+    n_groups: int = 0
+    what: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def calibration(self, levels: Any = None) -> pd.DataFrame:
+        """Observed coverage of central intervals at each nominal level (a calibration curve).
+
+        Example:
+            >>> import pandas as pd
+            >>> p = pd.DataFrame({"y": [0.0, 3.0], "mean": [0.0, 0.0], "std": [1.0, 1.0]})
+            >>> r = CVReport(0, 0, 0, 0.5, 0, 2, p)
+            >>> r.calibration([0.5, 0.999])["observed"].tolist()
+            [0.5, 1.0]
+        """
+        import pandas as pd
+        from scipy import stats
+
+        levels = np.asarray(
+            levels if levels is not None else [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99], dtype=float
+        )
+        p = self.predictions
+        z = np.abs(p["y"] - p["mean"]).to_numpy() / p["std"].to_numpy()
+        half = stats.norm.ppf(0.5 + levels / 2)
+        observed = [(z <= h).mean() for h in half]
+        return pd.DataFrame({"nominal": levels, "observed": observed})
+
+
+def recipe_groups(space: SearchSpace, X: pd.DataFrame) -> np.ndarray:
+    """Group index per row: rows with the same recipe on the grid (any condition) share one."""
+    keys = space.grid_keys(space.to_raw(X))
+    _, groups = np.unique(np.array(keys, dtype=object).astype(bytes), return_inverse=True)
+    return groups.ravel()
 
 
 def cross_validate(
@@ -710,16 +986,26 @@ def cross_validate(
     y_std: Any = None,
     n_splits: int = 5,
     random_state: int | None = 0,
+    batch: Any = None,
+    groups: Any = None,
 ) -> CVReport:
-    """K-fold cross-validation; replicates of a recipe stay in the same fold.
+    """Leave-recipe-out K-fold cross-validation.
+
+    Every measurement of a recipe (all its temperatures, all its batches) is held out together,
+    so the model is scored on recipes it has never seen, as a lab uses it. (Holding out single
+    measurements while other temperatures of the same recipe stay in training looks far better
+    and says little.)
 
     Args:
         surrogate: An (unfitted) :class:`GPSurrogate`; a fresh copy is fitted per fold.
-        X: Recipes (parameter and condition columns).
+        X: Recipes (parameter and condition columns; a ``sample`` column gives the batches).
         y: Objective values.
         y_std: Known measurement standard deviations (scalar or per row) or None.
         n_splits: Number of folds (at most the number of distinct recipes).
         random_state: Seed for the fold assignment.
+        batch: Batch labels per row (default: ``X["sample"]`` when present).
+        groups: Group labels per row held out together (default: the recipe,
+            :func:`recipe_groups`).
 
     Raises:
         InsufficientDataError: fewer than 3 distinct recipes.
@@ -729,9 +1015,15 @@ def cross_validate(
     y = np.asarray(y, dtype=float).ravel()
     n = len(y)
     s = np.zeros(n) if y_std is None else np.broadcast_to(np.asarray(y_std, float), (n,)).copy()
+    if batch is None and "sample" in X.columns:
+        batch = X["sample"].to_numpy()
+    b = None if batch is None else np.asarray(batch, dtype=object).ravel()
     z, _ = surrogate._encode(X)
-    _, groups = np.unique(np.round(z, 10), axis=0, return_inverse=True)
-    groups = groups.ravel()
+    if groups is None:
+        groups = recipe_groups(surrogate.space, X)
+    else:
+        _, groups = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
+    groups = np.asarray(groups).ravel()
     n_groups = int(groups.max()) + 1 if n else 0
     if n_groups < 3:
         raise InsufficientDataError(
@@ -743,22 +1035,111 @@ def cross_validate(
     fold = fold_of_group[groups]
     mean = np.empty(n)
     std = np.empty(n)
+    mean_std = np.empty(n)
     for f in range(k):
         test = fold == f
         model = GPSurrogate(**surrogate.get_params())
-        model.fit_encoded(z[~test], y[~test], s[~test] if y_std is not None else None)
+        model.fit_encoded(
+            z[~test],
+            y[~test],
+            s[~test] if y_std is not None else None,
+            batch=None if b is None else b[~test],
+        )
         m, sd = model.predict_encoded(z[test])
         mean[test] = m
-        std[test] = np.sqrt(sd**2 + model.noise_std_**2 + s[test] ** 2)
+        mean_std[test] = sd
+        # A held-out measurement: the model's uncertainty, a new batch's offset, the noise floor
+        # and the measurement's own known std.
+        std[test] = np.sqrt(sd**2 + model.noise_std_**2 + model.batch_scatter_**2 + s[test] ** 2)
     resid = y - mean
     ss_tot = float(((y - y.mean()) ** 2).sum())
-    preds = pd.DataFrame({"y": y, "mean": mean, "std": std, "fold": fold}, index=X.index)
+    preds = pd.DataFrame(
+        {"y": y, "mean": mean, "std": std, "mean_std": mean_std, "fold": fold, "group": groups},
+        index=X.index,
+    )
+    coverage = float((np.abs(resid) <= 1.96 * std).mean())
+    warnings: list[str] = []
+    if n_groups < MIN_RECIPES:
+        warnings.append(
+            f"only {n_groups} distinct recipes: too few to judge the model; these figures can "
+            "change a lot with the next batches"
+        )
+    if coverage < MIN_COVERAGE:
+        warnings.append(
+            f"the model is overconfident: only {coverage:.0%} of held-out measurements fell "
+            "inside their 95 % intervals (about 95 % should); read its intervals as too narrow"
+        )
     return CVReport(
         rmse=float(np.sqrt((resid**2).mean())),
         mae=float(np.abs(resid).mean()),
         r2=float(1 - (resid**2).sum() / ss_tot) if ss_tot > 0 else float("nan"),
-        coverage95=float((np.abs(resid) <= 1.96 * std).mean()),
+        coverage95=coverage,
         mean_log_predictive_density=float(log_predictive_density(y, mean, std).mean()),
         n_splits=k,
         predictions=preds,
+        n_groups=n_groups,
+        what=(
+            f"{k} folds, every measurement of a recipe held out together; intervals are where a "
+            "new batch's measurement falls"
+        ),
+        warnings=tuple(warnings),
     )
+
+
+def make_surrogate(
+    space: SearchSpace, *, objective: str = "log10_sigma", random_state: int | None = 0
+) -> GPSurrogate:
+    """The surrogate every command uses (``model fit|predict|report``, ``suggest``, the demo).
+
+    One place for the model's settings, so that a prediction printed by ``matdoe model predict``
+    and the one shown next to a suggestion are the same number: descriptors *and* one-hot columns
+    for categoricals, learned Kumaraswamy warping of the numeric inputs, and a fixed seed for the
+    hyperparameter restarts (the model depends on the data, not on the suggestion's seed).
+
+    Args:
+        space: The model's space (a campaign space widened to its data,
+            :meth:`SearchSpace.covering`).
+        objective: Objective column name.
+        random_state: Seed of the hyperparameter restarts.
+    """
+    return GPSurrogate(
+        space,
+        objective=objective,
+        one_hot=True,
+        input_warping=True,
+        calibrate=True,
+        random_state=random_state,
+    )
+
+
+def fit_surrogate(
+    observations: pd.DataFrame,
+    space: SearchSpace,
+    *,
+    objective: str = "log10_sigma",
+    sign: float = 1.0,
+) -> GPSurrogate:
+    """Fit the surrogate of :func:`make_surrogate` on an observations table.
+
+    The one fitting sequence of matdoe: ``model fit|predict|report``, :func:`matdoe.suggest.suggest`,
+    the demo and the notebooks all come here. The model is built over the space's domain widened to
+    the data (:meth:`SearchSpace.covering`), so a measurement outside the campaign's ranges
+    informs it.
+
+    Args:
+        observations: One row per measurement: parameter columns, condition columns, the
+            objective, optionally ``<objective>_std`` and ``sample`` (the batch).
+        space: The campaign's (or a restricted) space.
+        objective: Objective column.
+        sign: +1, or -1 to model the negated objective (minimisation).
+
+    Returns:
+        The fitted :class:`GPSurrogate`; its ``space`` is the widened model space.
+    """
+    model_space = space.covering(observations)
+    model_space.validate(observations, objective=objective, bounds=False)
+    y = sign * observations[objective].to_numpy(dtype=float)
+    std_col = f"{objective}_std"
+    y_std = observations[std_col].to_numpy(dtype=float) if std_col in observations else None
+    model = make_surrogate(model_space, objective=objective)
+    return model.fit(observations, y, y_std)

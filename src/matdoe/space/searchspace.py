@@ -16,6 +16,12 @@ The space also knows how to
   when asked or when a categorical has no descriptors, continuous parameters scaled to [0, 1]
   (logarithmically for ``log=True``), a temperature condition as 1000/T (K).
 
+A space's ranges limit *proposals*, not data: :meth:`SearchSpace.covering` widens a space so that
+measured recipes outside it (a 24 h milling time, a measurement at 120 °C) still inform a model,
+and :meth:`SearchSpace.restrict` narrows the proposals (only some silicas, at most 8 h) while the
+narrowed space remembers the full one as its :attr:`~SearchSpace.domain`, over which models are
+built.
+
 Spaces round-trip through plain dictionaries (:meth:`SearchSpace.to_dict`,
 :meth:`SearchSpace.from_dict`), which is what a campaign stores in the database, and load from YAML
 (:meth:`SearchSpace.from_yaml`).
@@ -26,422 +32,35 @@ Example:
     ('silica', 'vol_pct')
     >>> SearchSpace.from_dict(space.to_dict()) == space
     True
+    >>> narrow = space.restrict({"vol_pct": (30, 40)})
+    >>> narrow["vol_pct"].high, narrow.domain["vol_pct"].high
+    (40.0, 60.0)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from matdoe.errors import InvalidRecordError
+from matdoe.space.constraints import Constraint, Forbidden, LinearConstraint
+from matdoe.space.parameters import (
+    Categorical,
+    Condition,
+    Float,
+    Int,
+    Parameter,
+    numeric_values,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "Categorical",
-    "Condition",
-    "Float",
-    "Forbidden",
-    "Int",
-    "LinearConstraint",
-    "SearchSpace",
-    "celsius_to_inverse_kilo_kelvin",
-]
-
-ZERO_CELSIUS_K = 273.15
-# Relative tolerance for "on the bound" and "satisfies an equality" checks.
-_REL_TOL = 1e-9
-
-
-def celsius_to_inverse_kilo_kelvin(temperature_c: Any) -> Any:
-    """Convert a temperature in °C to 1000/T with T in kelvin (the Arrhenius abscissa).
-
-    Args:
-        temperature_c: Temperature(s) in °C (scalar or array).
-
-    Returns:
-        1000/T in 1/kK, same shape as the input.
-
-    Example:
-        >>> round(float(celsius_to_inverse_kilo_kelvin(26.85)), 6)
-        3.333333
-    """
-    return 1000.0 / (np.asarray(temperature_c, dtype=float) + ZERO_CELSIUS_K)
-
-
-def _check_name(name: Any) -> None:
-    if not isinstance(name, str) or not name:
-        raise InvalidRecordError(f"a parameter name must be a non-empty string, got {name!r}")
-
-
-def _finite_bounds(what: str, low: Any, high: Any) -> tuple[float, float]:
-    low, high = float(low), float(high)
-    if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-        raise InvalidRecordError(f"{what}: need finite low <= high, got low={low}, high={high}")
-    return low, high
-
-
-@dataclass(frozen=True)
-class Float:
-    """A continuous parameter in ``[low, high]``, optionally on a grid of ``step``.
-
-    Args:
-        name: Column name in observation tables (units in the name, e.g. ``vol_pct``).
-        low: Lower bound (inclusive), in the parameter's unit.
-        high: Upper bound (inclusive), in the parameter's unit.
-        step: Grid spacing in the parameter's unit (values are ``low + k * step``), or None for a
-            truly continuous parameter.
-        log: Scale logarithmically for sampling and modelling (``low > 0``; no ``step``).
-
-    Example:
-        >>> Float("vol_pct", 5, 60, step=0.5).grid_high
-        60.0
-    """
-
-    name: str
-    low: float
-    high: float
-    step: float | None = None
-    log: bool = False
-
-    def __post_init__(self) -> None:
-        _check_name(self.name)
-        low, high = _finite_bounds(f"parameter {self.name!r}", self.low, self.high)
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-        if self.step is not None:
-            step = float(self.step)
-            if not step > 0 or not math.isfinite(step):
-                raise InvalidRecordError(
-                    f"parameter {self.name!r}: step must be positive, got {self.step!r}"
-                )
-            object.__setattr__(self, "step", step)
-        if self.log and low <= 0:
-            raise InvalidRecordError(f"parameter {self.name!r}: log=True needs low > 0, got {low}")
-        if self.log and self.step is not None and type(self) is Float:
-            raise InvalidRecordError(
-                f"parameter {self.name!r}: log=True and a step cannot be combined; drop one"
-            )
-
-    @property
-    def grid_high(self) -> float:
-        """Largest value on the grid (``high`` itself when there is no step or it fits)."""
-        if self.step is None:
-            return self.high
-        k = math.floor((self.high - self.low) / self.step + 1e-9)
-        return self.low + k * self.step
-
-    def snap(self, values: np.ndarray) -> np.ndarray:
-        """Round values to the nearest grid point inside the bounds."""
-        values = np.clip(np.asarray(values, dtype=float), self.low, self.high)
-        if self.step is None:
-            return values
-        k = np.round((values - self.low) / self.step)
-        return np.clip(self.low + k * self.step, self.low, self.grid_high)
-
-    def to_unit(self, values: np.ndarray) -> np.ndarray:
-        """Map values to [0, 1] (log scale when ``log``)."""
-        values = np.asarray(values, dtype=float)
-        if self.log:
-            lo, hi = math.log(self.low), math.log(self.high)
-            return (np.log(np.maximum(values, 1e-300)) - lo) / max(hi - lo, 1e-12)
-        return (values - self.low) / max(self.high - self.low, 1e-12)
-
-    def from_unit(self, unit: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`to_unit` (not snapped)."""
-        unit = np.asarray(unit, dtype=float)
-        if self.log:
-            lo, hi = math.log(self.low), math.log(self.high)
-            return np.exp(lo + unit * (hi - lo))
-        return self.low + unit * (self.high - self.low)
-
-    def search_step(self) -> float:
-        """Smallest move of a local search, in the parameter's unit."""
-        if self.step is not None:
-            return self.step
-        return (self.high - self.low) / 1000.0 or 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description."""
-        return {
-            "type": "int" if isinstance(self, Int) else "float",
-            "name": self.name,
-            "low": self.low,
-            "high": self.high,
-            "step": self.step,
-            "log": self.log,
-        }
-
-
-@dataclass(frozen=True)
-class Int(Float):
-    """An integer parameter in ``[low, high]`` on a grid of ``step`` (default 1).
-
-    Example:
-        >>> Int("n_balls", 1, 10, step=3).snap(np.array([5.2, 10.0])).tolist()
-        [4.0, 10.0]
-    """
-
-    step: float | None = 1
-
-    def __post_init__(self) -> None:
-        for attr in ("low", "high", "step"):
-            value = getattr(self, attr)
-            if value is None or float(value) != round(float(value)):
-                raise InvalidRecordError(
-                    f"integer parameter {self.name!r}: {attr} must be an integer, got {value!r}"
-                )
-        if self.log and self.step != 1:
-            raise InvalidRecordError(
-                f"integer parameter {self.name!r}: log=True needs step=1, got {self.step}"
-            )
-        super().__post_init__()
-
-
-@dataclass(frozen=True)
-class Categorical:
-    """A categorical parameter, optionally described by numeric descriptors per choice.
-
-    Descriptors let a surrogate treat a choice as a point in a descriptor space (e.g. a silica
-    through its BET area in m²/g and a mesoporous flag), so a new choice with known descriptors is
-    not a stranger to the model. Every choice needs the same descriptor keys.
-
-    Args:
-        name: Column name in observation tables.
-        choices: The allowed values (strings).
-        descriptors: ``{choice: {descriptor: value}}`` or None.
-
-    Example:
-        >>> c = Categorical("silica", ["A", "B"], descriptors={"A": {"bet": 1}, "B": {"bet": 2}})
-        >>> c.descriptor_names
-        ('bet',)
-    """
-
-    name: str
-    choices: tuple[str, ...]
-    descriptors: Mapping[str, Mapping[str, float]] | None = field(default=None, compare=True)
-
-    def __post_init__(self) -> None:
-        _check_name(self.name)
-        if isinstance(self.choices, str):
-            raise InvalidRecordError(
-                f"parameter {self.name!r}: choices must be a list of strings, not one string"
-            )
-        choices = tuple(str(c) for c in self.choices)
-        if not choices:
-            raise InvalidRecordError(f"parameter {self.name!r}: needs at least one choice")
-        if len(set(choices)) != len(choices):
-            raise InvalidRecordError(f"parameter {self.name!r}: duplicate choices in {choices}")
-        object.__setattr__(self, "choices", choices)
-        if self.descriptors is not None:
-            desc = {
-                str(k): {str(d): float(v) for d, v in dv.items()}
-                for k, dv in self.descriptors.items()
-            }
-            missing = [c for c in choices if c not in desc]
-            if missing:
-                raise InvalidRecordError(
-                    f"parameter {self.name!r}: descriptors missing for choice(s) {missing}; give "
-                    "descriptors for every choice or none"
-                )
-            keys = sorted(desc[choices[0]])
-            for c in choices:
-                if sorted(desc[c]) != keys:
-                    raise InvalidRecordError(
-                        f"parameter {self.name!r}: choice {c!r} has descriptors {sorted(desc[c])}, "
-                        f"expected {keys}"
-                    )
-                bad = [d for d, v in desc[c].items() if not math.isfinite(v)]
-                if bad:
-                    raise InvalidRecordError(
-                        f"parameter {self.name!r}: choice {c!r} has a non-finite descriptor {bad}"
-                    )
-            # Keep only the listed choices, in order; a frozen mapping of plain dicts.
-            object.__setattr__(
-                self, "descriptors", {c: dict(sorted(desc[c].items())) for c in choices}
-            )
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.choices))
-
-    @property
-    def descriptor_names(self) -> tuple[str, ...]:
-        """Names of the descriptors (empty when there are none)."""
-        if not self.descriptors:
-            return ()
-        return tuple(next(iter(self.descriptors.values())).keys())
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description."""
-        out: dict[str, Any] = {
-            "type": "categorical",
-            "name": self.name,
-            "choices": list(self.choices),
-        }
-        if self.descriptors is not None:
-            out["descriptors"] = {c: dict(v) for c, v in self.descriptors.items()}
-        return out
-
-
-Parameter = Float | Int | Categorical
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A measurement condition: observed, not chosen; suggestions are made at a fixed value.
-
-    Args:
-        name: Column name (e.g. ``temperature_c``).
-        low: Lowest value the model should cover, in the column's unit.
-        high: Highest value the model should cover.
-        default: Value at which to predict and optimise when the caller gives none.
-        transform: ``"inverse_temperature"`` to model the column (in °C) as 1000/T (K), so one
-            Arrhenius-like model covers sigma(T); or None for a linear scale.
-
-    Example:
-        >>> Condition("temperature_c", 20, 100, default=30, transform="inverse_temperature").default
-        30.0
-    """
-
-    name: str
-    low: float
-    high: float
-    default: float | None = None
-    transform: Literal["inverse_temperature"] | None = None
-
-    def __post_init__(self) -> None:
-        _check_name(self.name)
-        low, high = _finite_bounds(f"condition {self.name!r}", self.low, self.high)
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-        if self.default is not None:
-            default = float(self.default)
-            if not low <= default <= high:
-                raise InvalidRecordError(
-                    f"condition {self.name!r}: default {default} outside [{low}, {high}]"
-                )
-            object.__setattr__(self, "default", default)
-        if self.transform not in (None, "inverse_temperature"):
-            raise InvalidRecordError(
-                f"condition {self.name!r}: unknown transform {self.transform!r}; use "
-                "'inverse_temperature' or None"
-            )
-        if self.transform == "inverse_temperature" and low <= -ZERO_CELSIUS_K:
-            raise InvalidRecordError(
-                f"condition {self.name!r}: temperatures in °C must be above -273.15, got {low}"
-            )
-
-    def to_unit(self, values: Any) -> np.ndarray:
-        """Map condition values to [0, 1] over ``[low, high]`` after the transform."""
-        values = np.asarray(values, dtype=float)
-        if self.transform == "inverse_temperature":
-            # 1000/T decreases with T: map the hottest point to 0 and the coldest to 1.
-            t, lo, hi = (celsius_to_inverse_kilo_kelvin(v) for v in (values, self.high, self.low))
-        else:
-            t, lo, hi = values, self.low, self.high
-        return np.asarray((t - lo) / max(float(hi - lo), 1e-12))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description."""
-        return {
-            "name": self.name,
-            "low": self.low,
-            "high": self.high,
-            "default": self.default,
-            "transform": self.transform,
-        }
-
-
-@dataclass(frozen=True)
-class LinearConstraint:
-    """``sum(coefficients[name] * value) <kind> rhs`` over numeric parameters.
-
-    Example:
-        >>> LinearConstraint({"a_pct": 1, "b_pct": 1}, 100, "==").kind
-        '=='
-    """
-
-    coefficients: Mapping[str, float]
-    rhs: float
-    kind: Literal["<=", ">=", "=="] = "<="
-
-    def __post_init__(self) -> None:
-        if not self.coefficients:
-            raise InvalidRecordError("a linear constraint needs at least one coefficient")
-        object.__setattr__(
-            self, "coefficients", {str(k): float(v) for k, v in self.coefficients.items()}
-        )
-        object.__setattr__(self, "rhs", float(self.rhs))
-        if self.kind not in ("<=", ">=", "=="):
-            raise InvalidRecordError(
-                f"linear constraint kind must be '<=', '>=' or '==', got {self.kind!r}"
-            )
-
-    def __hash__(self) -> int:
-        return hash((tuple(self.coefficients.items()), self.rhs, self.kind))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description."""
-        return {
-            "type": "linear",
-            "coefficients": dict(self.coefficients),
-            "rhs": self.rhs,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True)
-class Forbidden:
-    """A forbidden combination: a recipe matching *every* entry is infeasible.
-
-    An entry's value is a choice (categorical) or a number (numeric, equality on the grid), a list
-    of choices, or a ``[low, high]`` pair for a numeric parameter (closed interval).
-
-    Example:
-        >>> Forbidden({"silica": "SiO2-SBA15", "vol_pct": [50, 60]}).combination["vol_pct"]
-        (50.0, 60.0)
-    """
-
-    combination: Mapping[str, Any]
-
-    def __post_init__(self) -> None:
-        if not self.combination:
-            raise InvalidRecordError("a forbidden combination needs at least one entry")
-        combo: dict[str, Any] = {}
-        for k, v in self.combination.items():
-            if isinstance(v, list | tuple):
-                if all(isinstance(x, int | float) and not isinstance(x, bool) for x in v):
-                    if len(v) != 2:
-                        raise InvalidRecordError(
-                            f"forbidden entry {k!r}: a numeric range is [low, high], got {v!r}"
-                        )
-                    combo[str(k)] = (float(v[0]), float(v[1]))
-                else:
-                    combo[str(k)] = tuple(str(x) for x in v)
-            else:
-                combo[str(k)] = v
-        object.__setattr__(self, "combination", combo)
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted((k, str(v)) for k, v in self.combination.items())))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description."""
-        return {
-            "type": "forbidden",
-            "combination": {
-                k: list(v) if isinstance(v, tuple) else v for k, v in self.combination.items()
-            },
-        }
-
-
-Constraint = LinearConstraint | Forbidden
+__all__ = ["SearchSpace"]
 
 
 class SearchSpace:
@@ -453,6 +72,9 @@ class SearchSpace:
         conditions: Measurement conditions (not chosen), e.g. temperature.
         objective: Name of the objective column (metadata carried by YAML/dict; optional).
         maximize: Whether the objective is maximised (metadata).
+        domain: The full space this one was narrowed from (:meth:`restrict` sets it); models are
+            built over the domain, proposals are made in this space. None: the space is its own
+            domain.
     """
 
     def __init__(
@@ -463,6 +85,7 @@ class SearchSpace:
         *,
         objective: str | None = None,
         maximize: bool = True,
+        domain: SearchSpace | None = None,
     ) -> None:
         self.parameters: tuple[Parameter, ...] = tuple(parameters)
         self.constraints: tuple[Constraint, ...] = tuple(constraints)
@@ -476,18 +99,24 @@ class SearchSpace:
         if dupes:
             raise InvalidRecordError(f"duplicate parameter/condition names {dupes}")
         for p in self.parameters:
-            if not isinstance(p, Float | Categorical):
+            if not isinstance(p, Parameter):
                 raise InvalidRecordError(f"not a parameter: {p!r}; use Categorical, Float or Int")
         self._index = {p.name: i for i, p in enumerate(self.parameters)}
         for con in self.constraints:
             self._check_constraint(con)
+        if domain is not None and domain.parameter_names != self.parameter_names:
+            raise InvalidRecordError(
+                f"the domain's parameters {list(domain.parameter_names)} differ from "
+                f"{list(self.parameter_names)}"
+            )
+        self._domain = domain
 
     # ----------------------------------------------------------------------------- basics
     def _check_constraint(self, con: Constraint) -> None:
         if isinstance(con, LinearConstraint):
             for name in con.coefficients:
                 p = self._param(name, "linear constraint")
-                if isinstance(p, Categorical):
+                if not p.numeric:
                     raise InvalidRecordError(
                         f"linear constraint uses categorical parameter {name!r}; only numeric "
                         "parameters can enter a linear constraint"
@@ -495,14 +124,10 @@ class SearchSpace:
         elif isinstance(con, Forbidden):
             for name, value in con.combination.items():
                 p = self._param(name, "forbidden combination")
-                if isinstance(p, Categorical):
+                if not p.numeric:
                     values = value if isinstance(value, tuple) else (value,)
-                    unknown = [v for v in values if str(v) not in p.choices]
-                    if unknown:
-                        raise InvalidRecordError(
-                            f"forbidden combination: {unknown} not among the choices of {name!r} "
-                            f"{list(p.choices)}"
-                        )
+                    for v in values:
+                        p.raw_value(v)
         else:
             raise InvalidRecordError(
                 f"not a constraint: {con!r}; use LinearConstraint or Forbidden"
@@ -515,7 +140,7 @@ class SearchSpace:
             )
         return self.parameters[self._index[name]]
 
-    def __getitem__(self, name: str) -> Parameter | Condition:
+    def __getitem__(self, name: str) -> Any:
         for c in self.conditions:
             if c.name == name:
                 return c
@@ -532,6 +157,25 @@ class SearchSpace:
             f"SearchSpace(parameters={list(self.parameters)!r}, "
             f"constraints={list(self.constraints)!r}, conditions={list(self.conditions)!r})"
         )
+
+    def _copy(self, **changes: Any) -> SearchSpace:
+        args: dict[str, Any] = {
+            "parameters": self.parameters,
+            "constraints": self.constraints,
+            "conditions": self.conditions,
+            "objective": self.objective,
+            "maximize": self.maximize,
+            "domain": self._domain,
+        }
+        args.update(changes)
+        return SearchSpace(
+            args.pop("parameters"), args.pop("constraints"), args.pop("conditions"), **args
+        )
+
+    @property
+    def domain(self) -> SearchSpace:
+        """The full space models are built over (the space itself unless it was restricted)."""
+        return self._domain if self._domain is not None else self
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -556,15 +200,14 @@ class SearchSpace:
             >>> s.n_grid_points()
             10.0
         """
-        total = 1.0
-        for p in self.parameters:
-            if isinstance(p, Categorical):
-                total *= len(p.choices)
-            elif p.step is None:
-                return math.inf
-            else:
-                total *= round((p.grid_high - p.low) / p.step) + 1
-        return total
+        return float(math.prod(p.n_grid_points() for p in self.parameters))
+
+    def grid(self) -> np.ndarray:
+        """Every feasible raw point of the step grid (raises when a Float has no step)."""
+        axes = [p.grid_values() for p in self.parameters]
+        mesh = np.meshgrid(*axes, indexing="ij")
+        raw = np.column_stack([m.ravel() for m in mesh])
+        return raw[self.feasible_raw(raw)]
 
     # ----------------------------------------------------------------------------- editing
     def with_choices(
@@ -605,13 +248,72 @@ class SearchSpace:
             )
         q = Categorical(p.name, p.choices + tuple(new), descriptors=desc)
         params = [q if x.name == name else x for x in self.parameters]
+        return self._copy(parameters=params, domain=None)
+
+    def restrict(self, limits: Mapping[str, Any]) -> SearchSpace:
+        """A copy that proposes only inside ``limits``; its :attr:`domain` stays the full space.
+
+        Args:
+            limits: ``{name: [choices]}`` for a categorical, ``{name: (low, high)}`` for a
+                numeric parameter (either end None: unchanged). Numeric limits are rounded
+                inwards to the parameter's grid.
+
+        Example:
+            >>> s = SearchSpace([Categorical("c", ["a", "b", "d"]), Float("x", 0, 10, step=0.5)])
+            >>> r = s.restrict({"c": ["d", "a"], "x": (None, 7.3)})
+            >>> r["c"].choices, r["x"].high
+            (('a', 'd'), 7.0)
+        """
+        params = list(self.parameters)
+        for name, limit in limits.items():
+            j = self._index.get(name)
+            if j is None:
+                self._param(name, "restrict")
+            else:
+                params[j] = params[j].restrict(limit)
+        return self._copy(parameters=params, domain=self.domain)
+
+    def covering(self, *frames: pd.DataFrame | None) -> SearchSpace:
+        """This space's :attr:`domain`, widened so that every recipe in ``frames`` lies inside.
+
+        Numeric ranges grow by whole steps to the data's minimum and maximum, condition ranges to
+        the measured conditions, and categoricals without descriptors gain the unknown categories
+        (with descriptors an unknown category is an error: the model could not place it). This
+        is the space a model of all the data is built over; a recipe's raw values in it are
+        :meth:`translate_raw` of its raw values here.
+
+        Example:
+            >>> import pandas as pd
+            >>> s = SearchSpace([Float("milling_h", 0.5, 12, step=0.25)])
+            >>> s.covering(pd.DataFrame({"milling_h": [24.0]}))["milling_h"].high
+            24.0
+        """
+        dom = self.domain
+        params = list(dom.parameters)
+        conds = list(dom.conditions)
+        for frame in frames:
+            if frame is None or not len(frame):
+                continue
+            for j, p in enumerate(params):
+                if p.name in frame.columns:
+                    params[j] = params[j].covering(frame[p.name])
+            for k, c in enumerate(conds):
+                if c.name in frame.columns:
+                    import pandas as pd
+
+                    conds[k] = conds[k].covering(
+                        pd.to_numeric(frame[c.name], errors="coerce").to_numpy(dtype=float)
+                    )
         return SearchSpace(
-            params,
-            self.constraints,
-            self.conditions,
-            objective=self.objective,
-            maximize=self.maximize,
+            params, dom.constraints, conds, objective=dom.objective, maximize=dom.maximize
         )
+
+    def translate_raw(self, raw: np.ndarray, source: SearchSpace) -> np.ndarray:
+        """Raw points of ``source`` (same parameters, other choices or ranges) in this space's raw."""
+        out = np.array(raw, dtype=float, copy=True)
+        for j, (p, q) in enumerate(zip(self.parameters, source.parameters, strict=True)):
+            out[:, j] = p.translate(out[:, j], q)
+        return out
 
     # ----------------------------------------------------------------------------- (de)serialise
     def to_dict(self) -> dict[str, Any]:
@@ -774,7 +476,9 @@ class SearchSpace:
         return cls(params, (), conds, objective=objective)
 
     # ----------------------------------------------------------------------------- validation
-    def validate(self, df: pd.DataFrame, *, objective: str | None = None) -> None:
+    def validate(
+        self, df: pd.DataFrame, *, objective: str | None = None, bounds: bool = True
+    ) -> None:
         """Check an observations (or recipes) table against the space.
 
         Args:
@@ -782,6 +486,9 @@ class SearchSpace:
                 objective column (and ``<objective>_std``).
             objective: Name of the objective column that must be present and finite, or None for
                 a table of recipes only.
+            bounds: Also refuse numeric values and conditions outside the ranges. Observations
+                are checked with ``bounds=False``: a range limits proposals, and a measurement
+                outside it still informs a model (see :meth:`covering`).
 
         Raises:
             InvalidRecordError: naming the column (and row) at fault: a missing column, NaN or
@@ -801,67 +508,20 @@ class SearchSpace:
                 f"missing objective column {objective!r}; the table has {list(df.columns)}"
             )
         for p in self.parameters:
-            s = df[p.name]
-            if isinstance(p, Categorical):
-                bad = s.isna()
-                if bad.any():
-                    raise InvalidRecordError(
-                        f"column {p.name!r}, row {s.index[bad.argmax()]!r}: missing value"
-                    )
-                known = set(p.choices)
-                unknown = ~s.astype(str).isin(known)
-                if unknown.any():
-                    row = s.index[unknown.argmax()]
-                    raise InvalidRecordError(
-                        f"column {p.name!r}, row {row!r}: unknown category {s[row]!r}; known "
-                        f"{list(p.choices)} (add it with space.with_choices({p.name!r}, ...))"
-                    )
-            else:
-                values = self._numeric(s, p.name)
-                tol = _REL_TOL * max(1.0, abs(p.high - p.low))
-                outside = (values < p.low - tol) | (values > p.high + tol)
-                if outside.any():
-                    i = int(np.argmax(outside))
-                    raise InvalidRecordError(
-                        f"column {p.name!r}, row {s.index[i]!r}: value {values[i]:g} outside "
-                        f"[{p.low:g}, {p.high:g}]; widen the space or fix the record"
-                    )
+            p.check(df[p.name], bounds=bounds)
         for c in self.conditions:
-            if c.name not in df.columns:
-                continue
-            values = self._numeric(df[c.name], c.name)
-            tol = _REL_TOL * max(1.0, abs(c.high - c.low))
-            outside = (values < c.low - tol) | (values > c.high + tol)
-            if outside.any():
-                i = int(np.argmax(outside))
-                raise InvalidRecordError(
-                    f"condition column {c.name!r}, row {df.index[i]!r}: value {values[i]:g} "
-                    f"outside [{c.low:g}, {c.high:g}]; widen the condition range"
-                )
+            if c.name in df.columns:
+                c.check(df[c.name], bounds=bounds)
         if objective is not None:
-            self._numeric(df[objective], objective)
+            numeric_values(df[objective], objective)
             std_col = f"{objective}_std"
             if std_col in df.columns:
-                std = self._numeric(df[std_col], std_col)
+                std = numeric_values(df[std_col], std_col)
                 if (std < 0).any():
                     i = int(np.argmax(std < 0))
                     raise InvalidRecordError(
                         f"column {std_col!r}, row {df.index[i]!r}: negative standard deviation"
                     )
-
-    @staticmethod
-    def _numeric(s: pd.Series, name: str) -> np.ndarray:
-        import pandas as pd
-
-        values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InvalidRecordError(
-                f"column {name!r}, row {s.index[i]!r}: value {s.iloc[i]!r} is not a finite "
-                "number; fix or drop the row"
-            )
-        return values
 
     # ----------------------------------------------------------------------------- raw arrays
     # "Raw" arrays hold one column per parameter: the category index for a categorical, the value
@@ -870,48 +530,39 @@ class SearchSpace:
         """Recipes (validated) as a raw float array ``(n, n_parameters)``."""
         out = np.empty((len(df), len(self.parameters)))
         for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                lookup = {c: i for i, c in enumerate(p.choices)}
-                out[:, j] = [lookup[str(v)] for v in df[p.name]]
-            else:
-                out[:, j] = np.asarray(df[p.name], dtype=float)
+            out[:, j] = p.to_raw(df[p.name])
         return out
 
     def from_raw(self, raw: np.ndarray, index: Any = None) -> pd.DataFrame:
         """Raw array back to a recipes DataFrame (categoricals as strings, Int as int)."""
         import pandas as pd
 
-        cols: dict[str, Any] = {}
-        for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                cols[p.name] = pd.array([p.choices[int(i)] for i in raw[:, j]], dtype="str")
-            elif isinstance(p, Int):
-                cols[p.name] = np.round(raw[:, j]).astype(np.int64)
-            else:
-                # Round away binary noise of low + k * step (35.00000000001 -> 35.0).
-                cols[p.name] = np.round(raw[:, j], 10)
+        cols = {p.name: p.from_raw(raw[:, j]) for j, p in enumerate(self.parameters)}
         return pd.DataFrame(cols, index=index)
+
+    def row_values(self, row: np.ndarray) -> dict[str, Any]:
+        """One raw point as ``{name: plain value}``."""
+        return {p.name: p.value(row[j]) for j, p in enumerate(self.parameters)}
+
+    def raw_row(self, values: Mapping[str, Any]) -> np.ndarray:
+        """``{name: value}`` as one raw point."""
+        return np.array([p.raw_value(values[p.name]) for p in self.parameters], dtype=float)
 
     def snap_raw(self, raw: np.ndarray) -> np.ndarray:
         """Put raw points on the grid and inside bounds; repair equality constraints."""
         raw = np.array(raw, dtype=float, copy=True)
         for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                raw[:, j] = np.clip(np.round(raw[:, j]), 0, len(p.choices) - 1)
-            else:
-                raw[:, j] = p.snap(raw[:, j])
+            raw[:, j] = p.snap(raw[:, j])
         for con in self.constraints:
             if isinstance(con, LinearConstraint) and con.kind == "==":
                 # Solve for the last parameter of the constraint, then snap it.
                 names = list(con.coefficients)
                 dep = names[-1]
                 j = self._index[dep]
-                p = self.parameters[j]
-                assert not isinstance(p, Categorical)
                 rest = np.zeros(len(raw))
                 for name in names[:-1]:
                     rest += con.coefficients[name] * raw[:, self._index[name]]
-                raw[:, j] = p.snap((con.rhs - rest) / con.coefficients[dep])
+                raw[:, j] = self.parameters[j].snap((con.rhs - rest) / con.coefficients[dep])
         return raw
 
     def snap(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -932,21 +583,13 @@ class SearchSpace:
         if missing:
             raise InvalidRecordError(f"missing parameter column(s) {missing}")
         for p in self.categoricals:
-            unknown = ~df[p.name].astype(str).isin(set(p.choices))
-            if unknown.any():
-                row = df.index[int(np.argmax(unknown.to_numpy()))]
-                raise InvalidRecordError(
-                    f"column {p.name!r}, row {row!r}: unknown category {df[p.name][row]!r}; "
-                    f"known {list(p.choices)}"
-                )
+            p.check(df[p.name])
 
     def feasible_raw(self, raw: np.ndarray) -> np.ndarray:
         """Boolean mask of raw points that satisfy all constraints (bounds included)."""
         ok = np.ones(len(raw), dtype=bool)
         for j, p in enumerate(self.parameters):
-            if not isinstance(p, Categorical):
-                tol = _REL_TOL * max(1.0, p.high - p.low)
-                ok &= (raw[:, j] >= p.low - tol) & (raw[:, j] <= p.high + tol)
+            ok &= p.inside(raw[:, j])
         for con in self.constraints:
             if isinstance(con, LinearConstraint):
                 lhs = sum(c * raw[:, self._index[n]] for n, c in con.coefficients.items())
@@ -963,10 +606,9 @@ class SearchSpace:
                     j = self._index[name]
                     p = self.parameters[j]
                     col = raw[:, j]
-                    if isinstance(p, Categorical):
+                    if not p.numeric:
                         values = value if isinstance(value, tuple) else (value,)
-                        idx = [p.choices.index(str(v)) for v in values]
-                        hit &= np.isin(np.round(col), idx)
+                        hit &= np.isin(np.round(col), [p.raw_value(v) for v in values])
                     elif isinstance(value, tuple):
                         hit &= (col >= value[0] - 1e-9) & (col <= value[1] + 1e-9)
                     else:
@@ -981,17 +623,13 @@ class SearchSpace:
 
     def grid_keys(self, raw: np.ndarray) -> list[bytes]:
         """Hashable keys of raw points after snapping: equal keys = the same recipe on the grid."""
+        if not len(raw):
+            return []
         snapped = self.snap_raw(raw)
         keys = np.empty_like(snapped)
         for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                keys[:, j] = snapped[:, j]
-            elif p.step is not None:
-                keys[:, j] = np.round((snapped[:, j] - p.low) / p.step)
-            else:
-                keys[:, j] = np.round(p.to_unit(snapped[:, j]) * 1e9)
-        keys = keys.astype(np.int64)
-        return [row.tobytes() for row in keys]
+            keys[:, j] = p.grid_key(snapped[:, j])
+        return [row.tobytes() for row in keys.astype(np.int64)]
 
     # ----------------------------------------------------------------------------- sampling
     def sample_raw(self, n: int, rng: np.random.Generator, *, method: str = "sobol") -> np.ndarray:
@@ -1009,32 +647,44 @@ class SearchSpace:
             u = qmc.Sobol(d, scramble=True, rng=rng).random_base2(m)[:n]
         else:
             u = rng.random((n, d))
-        raw = np.empty((n, d))
+        return np.column_stack([p.sample(u[:, j]) for j, p in enumerate(self.parameters)])
+
+    def design_coords(self, raw: np.ndarray) -> np.ndarray:
+        """Coordinates for space-filling distances: numeric in [0, 1], categoricals one-hot/√2."""
+        cols: list[np.ndarray] = []
         for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                raw[:, j] = np.minimum(np.floor(u[:, j] * len(p.choices)), len(p.choices) - 1)
-            elif p.step is not None:
-                n_steps = round((p.grid_high - p.low) / p.step) + 1
-                k = np.minimum(np.floor(u[:, j] * n_steps), n_steps - 1)
-                raw[:, j] = p.low + k * p.step
-            else:
-                raw[:, j] = p.from_unit(u[:, j])
-        return raw
+            cols += p.design_coords(raw[:, j])
+        return np.column_stack(cols)
+
+    def neighbours_raw(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All single-coordinate moves of each point, snapped; returns (points, owner index)."""
+        blocks, owners = [], []
+        rows = np.arange(len(raw))
+        for j, p in enumerate(self.parameters):
+            for column, moved_rows in p.neighbours(raw[:, j]):
+                moved = raw[moved_rows].copy()
+                moved[:, j] = column[moved_rows]
+                blocks.append(moved)
+                owners.append(rows[moved_rows])
+        return self.snap_raw(np.vstack(blocks)), np.concatenate(owners)
 
     # ----------------------------------------------------------------------------- encoding
     def feature_names(self, *, one_hot: bool = False) -> tuple[str, ...]:
         """Names of the encoded features (see :meth:`encode`)."""
         names: list[str] = []
         for p in self.parameters:
-            if isinstance(p, Categorical):
-                names += [f"{p.name}.{d}" for d in p.descriptor_names]
-                if one_hot or not p.descriptors:
-                    names += [f"{p.name}={c}" for c in p.choices]
-            else:
-                names.append(p.name)
-        for c in self.conditions:
-            names.append(f"{c.name}(1000/T)" if c.transform == "inverse_temperature" else c.name)
+            names += p.feature_names(one_hot=one_hot)
+        names += [c.feature_name for c in self.conditions]
         return tuple(names)
+
+    def feature_kinds(self, *, one_hot: bool = False) -> tuple[str, ...]:
+        """Per encoded feature: ``"categorical"``, ``"numeric"`` or ``"condition"``."""
+        kinds: list[str] = []
+        for p in self.parameters:
+            kind = "numeric" if p.numeric else "categorical"
+            kinds += [kind] * len(p.feature_names(one_hot=one_hot))
+        kinds += ["condition"] * len(self.conditions)
+        return tuple(kinds)
 
     def encode_raw(
         self, raw: np.ndarray, conditions: np.ndarray | None = None, *, one_hot: bool = False
@@ -1047,20 +697,7 @@ class SearchSpace:
         """
         cols: list[np.ndarray] = []
         for j, p in enumerate(self.parameters):
-            if isinstance(p, Categorical):
-                idx = raw[:, j].astype(int)
-                if p.descriptors:
-                    table = np.array(
-                        [[p.descriptors[c][d] for d in p.descriptor_names] for c in p.choices]
-                    )
-                    lo, hi = table.min(axis=0), table.max(axis=0)
-                    span = np.where(hi > lo, hi - lo, 1.0)
-                    scaled = np.where(hi > lo, (table - lo) / span, 0.5)
-                    cols += list(scaled[idx].T)
-                if one_hot or not p.descriptors:
-                    cols += list(np.eye(len(p.choices))[idx].T)
-            else:
-                cols.append(p.to_unit(raw[:, j]))
+            cols += p.encode(raw[:, j], one_hot=one_hot)
         if self.conditions:
             if conditions is None:
                 raise InvalidRecordError(
@@ -1123,10 +760,4 @@ class SearchSpace:
         """Return a copy with the parameter of the same name replaced."""
         self._param(parameter.name, "replace_parameter")
         params = [parameter if p.name == parameter.name else p for p in self.parameters]
-        return SearchSpace(
-            params,
-            self.constraints,
-            self.conditions,
-            objective=self.objective,
-            maximize=self.maximize,
-        )
+        return self._copy(parameters=params, domain=None)
