@@ -253,6 +253,33 @@ def molar_mass_g_mol(formula: str) -> float:
     return float(_composition(formula).weight)
 
 
+def cation_radius_a(formula: str) -> float:
+    """Ionic radius (Å) of the cation of a salt: its most electropositive element.
+
+    The element with the lowest Pauling electronegativity is taken as the cation, in its most
+    common oxidation state; the radius is Shannon's crystal radius for six-fold coordination as
+    pymatgen's element data hold it (Li+ 0.90 Å, Na+ 1.16 Å). A descriptor that tells a lithium
+    salt from its sodium relative, so a model can carry what it learned on one to the other.
+
+    Raises:
+        InvalidRecordError: an unreadable formula, or an element without a tabulated radius.
+
+    >>> cation_radius_a("Na2B12H12"), cation_radius_a("LiBH4")
+    (1.16, 0.9)
+    """
+    composition = _composition(formula)
+    cation = min(composition.elements, key=lambda e: (e.X if e.X == e.X else 99.0, e.Z))
+    states = cation.common_oxidation_states or cation.oxidation_states
+    radii = cation.ionic_radii
+    state = next((s for s in states if s > 0 and s in radii), None)
+    if state is None:
+        raise InvalidRecordError(
+            f"Invalid {formula=}: its cation {cation.symbol} has no tabulated ionic radius; "
+            "describe the material without cation_radius_a"
+        )
+    return float(radii[state])
+
+
 def crystal_density_g_cm3(formula: str, cell_volume_a3: float, formula_units: int) -> float:
     """X-ray (crystallographic) density: rho = Z * M / (N_A * V).
 

@@ -40,6 +40,7 @@ from matdoe.errors import InvalidRecordError
 
 __all__ = [
     "BundleRecord",
+    "CampaignRecord",
     "MaterialRecord",
     "MeasurementRecord",
     "PelletRecord",
@@ -273,6 +274,12 @@ class MaterialRecord(_Record):
     pore_volume: float | None = Field(default=None, ge=0)
     pore_volume_unit: Text = None
     morphology: Text = None
+    transition_k: TemperatureK = Field(
+        default=None,
+        description="temperature of the host's order-disorder (superionic) phase transition, K "
+        "(or text with a unit, e.g. '108 C'); a descriptor of related hosts",
+    )
+    transition_source: Text = None
     citation: Text = None
     notes: Text = None
 
@@ -309,6 +316,10 @@ class MaterialRecord(_Record):
                     f"density_method={self.density_method!r} with a unit cell; a density from "
                     "a cell is 'crystallographic' (drop the cell for a measured value)"
                 )
+        if self.transition_k is not None and not self.transition_source:
+            raise ValueError(
+                "transition_k needs a transition_source (the paper or measurement it comes from)"
+            )
         if self.density_g_cm3 is not None and not self.density_source:
             raise ValueError(
                 "density_g_cm3 needs a density_source (a handbook, a datasheet, a structure "
@@ -499,23 +510,140 @@ class BundleRecord(_Record):
 
 
 class _SpaceItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+#: Sample fields a numeric parameter may set (units in the names), besides ``extra.KEY``.
+NUMERIC_SAMPLE_FIELDS = (
+    "scaffold_vol_pct",
+    "milling_h",
+    "milling_rpm",
+    "ball_to_powder",
+    "mill_on_min",
+    "mill_off_min",
+    "ball_diameter_mm",
+    "batch_mg",
+)
+#: Sample fields a categorical parameter may set, besides ``extra.KEY``; host and scaffold are
+#: materials of the catalogue.
+CATEGORICAL_SAMPLE_FIELDS = ("host", "scaffold", "atmosphere", "jar_material", "ball_material")
+MATERIAL_FIELDS = ("host", "scaffold")
+#: Names of the first version's space file that are not sample fields.
+LEGACY_FIELDS = {"silica": "scaffold", "vol_pct": "scaffold_vol_pct"}
+#: What a material-catalogue descriptor of a host or scaffold can be (see matdoe.campaign).
+CatalogueDescriptor = Literal[
+    "bet_m2_g",
+    "density_g_cm3",
+    "mesoporous",
+    "molar_mass_g_mol",
+    "cation_radius_a",
+    "transition_k",
+]
+#: Sample fields a campaign may fix for every batch (``recipe:``).
+RECIPE_FIELDS = (
+    *MATERIAL_FIELDS,
+    *NUMERIC_SAMPLE_FIELDS,
+    "atmosphere",
+    "jar_material",
+    "ball_material",
+    "mill",
+    "drying",
+    "extra",
+)
+_EXTRA_FIELD = re.compile(r"^extra\.[A-Za-z_][A-Za-z0-9_]{0,59}$")
+#: Objectives that are measured (and modelled); any other objective name is a numeric
+#: parameter whose value is a cost or a benefit of the recipe itself.
+MEASURED_OBJECTIVES = ("log10_sigma", "ea_ev")
+
+_FIELD_HELP = (
+    "the sample field this parameter sets: "
+    + ", ".join(CATEGORICAL_SAMPLE_FIELDS + NUMERIC_SAMPLE_FIELDS)
+    + ", or extra.KEY (a key of the sample's extra object); default: the parameter's own name "
+    "when it is a sample field (silica: scaffold, vol_pct: scaffold_vol_pct)"
+)
+
+
+def _field_of(name: str, field: str | None) -> str:
+    if field is None:
+        field = LEGACY_FIELDS.get(name, name)
+    if not (
+        field in CATEGORICAL_SAMPLE_FIELDS
+        or field in NUMERIC_SAMPLE_FIELDS
+        or _EXTRA_FIELD.match(field)
+    ):
+        shown = "its field" if field == name else f"field {field!r}"
+        raise ValueError(
+            f"parameter {name!r}: {shown} is not a sample field; give field: one of "
+            f"{', '.join(CATEGORICAL_SAMPLE_FIELDS + NUMERIC_SAMPLE_FIELDS)}, or extra.KEY"
+        )
+    return field
 
 
 class CategoricalSpec(_SpaceItem):
     type: Literal["categorical"]
     name: Name
-    choices: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    descriptors: dict[str, dict[str, float]] | None = None
+    field: str | None = Field(default=None, description=_FIELD_HELP)
+    choices: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(min_length=1)
+    descriptors: dict[str, dict[str, float]] | None = Field(
+        default=None, description="numeric descriptors of every choice, {choice: {name: value}}"
+    )
+    catalogue_descriptors: list[CatalogueDescriptor] | None = Field(
+        default=None,
+        min_length=1,
+        description="host or scaffold only: descriptors read from the material catalogue "
+        "(bet_m2_g, density_g_cm3, mesoporous from the morphology, molar_mass_g_mol and "
+        "cation_radius_a from the formula, transition_k), so a related material is placed "
+        "among the known ones",
+    )
+    add_new: bool = Field(
+        default=True,
+        description="host or scaffold with descriptors: also offer catalogued materials of the "
+        "same kind and formula as a listed choice, described the same way",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CategoricalSpec:
+        self.field = _field_of(self.name, self.field)
+        if self.field in NUMERIC_SAMPLE_FIELDS:
+            raise ValueError(
+                f"parameter {self.name!r}: field {self.field!r} is a number; use type: float or int"
+            )
+        if self.catalogue_descriptors is not None:
+            if self.descriptors is not None:
+                raise ValueError(
+                    f"parameter {self.name!r}: give descriptors or catalogue_descriptors, not both"
+                )
+            if self.field not in MATERIAL_FIELDS:
+                raise ValueError(
+                    f"parameter {self.name!r}: catalogue_descriptors need field host or scaffold"
+                )
+            if len(set(self.catalogue_descriptors)) != len(self.catalogue_descriptors):
+                raise ValueError(f"parameter {self.name!r}: a catalogue descriptor is repeated")
+        return self
 
 
 class NumericSpec(_SpaceItem):
     type: Literal["float", "int"]
     name: Name
+    field: str | None = Field(default=None, description=_FIELD_HELP)
     low: float
     high: float
     step: float | None = Field(default=None, gt=0)
     log: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NumericSpec:
+        self.field = _field_of(self.name, self.field)
+        if self.field in CATEGORICAL_SAMPLE_FIELDS:
+            raise ValueError(
+                f"parameter {self.name!r}: field {self.field!r} is not a number; use type: "
+                "categorical"
+            )
+        if self.low > self.high:
+            raise ValueError(
+                f"parameter {self.name!r}: low {self.low:g} is above high {self.high:g}"
+            )
+        return self
 
 
 class LinearConstraintSpec(_SpaceItem):
@@ -539,15 +667,43 @@ class ConditionSpec(_SpaceItem):
 
 
 class ObjectiveSpec(_SpaceItem):
-    name: Name
-    maximize: bool = True
+    """One objective: a measured property, or a recipe parameter that costs (or pays)."""
+
+    name: Name = Field(
+        description="log10_sigma (log10 of the conductivity in S/cm at temperature_c), ea_ev "
+        "(activation energy of the stored Arrhenius fits, eV) or the name of a numeric "
+        "parameter whose value is itself the objective (e.g. milling_h as a cost)"
+    )
+    maximize: bool | None = Field(
+        default=None,
+        description="default: true for log10_sigma, false for ea_ev and for a recipe parameter "
+        "(a cost)",
+    )
+    temperature_c: float | None = Field(
+        default=None,
+        gt=-273.15,
+        le=2000,
+        description="log10_sigma only: the temperature (degC) at which sigma is optimised; "
+        "default: the temperature condition's default",
+    )
 
 
 class SpaceRecord(_SpaceItem):
-    """A campaign's search space, as in ``data/spaces/*.yaml`` and the campaign table."""
+    """A campaign's search space, as in ``data/spaces/*.yaml`` and the campaign table.
+
+    Each parameter sets one field of a sample (``field``); ``recipe`` holds the fields every
+    batch of the campaign shares (e.g. the host when it is not a parameter), so that a suggestion
+    becomes a sample and its masses can be weighed; ``objectives`` lists what is optimised.
+    """
 
     model_config = ConfigDict(title="space")
 
+    description: Text = None
+    recipe: dict[str, Any] = Field(
+        default_factory=dict,
+        description="sample fields shared by every batch of the campaign, e.g. {host: "
+        "Na2B12H12, milling_rpm: 400}; values as in a sample file (units allowed)",
+    )
     parameters: list[Annotated[CategoricalSpec | NumericSpec, Field(discriminator="type")]] = Field(
         min_length=1
     )
@@ -555,7 +711,85 @@ class SpaceRecord(_SpaceItem):
         Annotated[LinearConstraintSpec | ForbiddenSpec, Field(discriminator="type")]
     ] = Field(default_factory=list)
     conditions: list[ConditionSpec] = Field(default_factory=list)
-    objective: ObjectiveSpec | None = None
+    objective: ObjectiveSpec | None = Field(
+        default=None, description="one objective (the first layout); or use objectives"
+    )
+    objectives: list[ObjectiveSpec] | None = Field(
+        default=None, min_length=1, description="what the campaign optimises; several: a Pareto set"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SpaceRecord:
+        fields: dict[str, str] = {}
+        for p in self.parameters:
+            assert p.field is not None
+            if p.field in fields:
+                raise ValueError(
+                    f"parameters {fields[p.field]!r} and {p.name!r} both set the sample field "
+                    f"{p.field!r}"
+                )
+            fields[p.field] = p.name
+        self.recipe = _recipe(self.recipe, fields)
+        if self.objective is not None and self.objectives is not None:
+            raise ValueError("give objective or objectives, not both")
+        objectives = self.objectives or [self.objective or ObjectiveSpec(name="log10_sigma")]
+        numeric = {p.name for p in self.parameters if isinstance(p, NumericSpec)}
+        seen: set[str] = set()
+        for o in objectives:
+            if o.name in seen:
+                raise ValueError(f"objective {o.name!r} is listed twice")
+            seen.add(o.name)
+            if o.name not in MEASURED_OBJECTIVES and o.name not in numeric:
+                raise ValueError(
+                    f"objective {o.name!r} is neither measured (log10_sigma, ea_ev) nor a "
+                    f"numeric parameter of this space ({', '.join(sorted(numeric)) or 'none'})"
+                )
+            if o.temperature_c is not None and o.name != "log10_sigma":
+                raise ValueError(f"objective {o.name!r}: only log10_sigma has a temperature_c")
+            if o.maximize is None:
+                o.maximize = o.name == "log10_sigma"
+        self.objectives = objectives
+        self.objective = None
+        return self
+
+
+def _recipe(recipe: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
+    """The campaign's fixed sample fields, checked and converted as a sample's are."""
+    unknown = sorted(set(recipe) - set(RECIPE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"recipe: {unknown[0]!r} is not a sample field a campaign can fix (one of "
+            f"{', '.join(RECIPE_FIELDS)})"
+        )
+    both = sorted(k for k in recipe if k in fields)
+    if both:
+        raise ValueError(
+            f"recipe: {both[0]!r} is also parameter {fields[both[0]]!r}; fix it or vary it"
+        )
+    extra = recipe.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        raise ValueError("recipe: extra must be an object of KEY: value")
+    for key in extra or {}:
+        if f"extra.{key}" in fields:
+            raise ValueError(f"recipe: extra.{key} is also parameter {fields[f'extra.{key}']!r}")
+    data = {"label": "campaign-recipe", "host": recipe.get("host") or "-", **recipe}
+    try:
+        checked = SampleRecord.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"recipe: {_describe(exc.errors()[0])}") from None
+    values = checked.model_dump(mode="json")
+    return {k: values[k] for k in recipe if values.get(k) is not None}
+
+
+class CampaignRecord(_Record):
+    """A campaign as `matdoe campaign list|show` reports it (and as it is exported)."""
+
+    model_config = ConfigDict(title="campaign")
+
+    name: Name
+    status: Literal["open", "archived"] = "open"
+    space: SpaceRecord
+    notes: Text = None
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -601,6 +835,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "pellet": PelletRecord,
     "bundle": BundleRecord,
     "space": SpaceRecord,
+    "campaign": CampaignRecord,
 }
 
 

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Mapper
 
-from matdoe.db.models import Material, Measurement, Pellet, Revision, Sample, utcnow
+from matdoe.db.models import Campaign, Material, Measurement, Pellet, Revision, Sample, utcnow
 
-TRACKED: tuple[type, ...] = (Material, Sample, Pellet, Measurement)
-_KEYS = {"material": "name", "sample": "label"}
+TRACKED: tuple[type, ...] = (Material, Sample, Pellet, Measurement, Campaign)
+_KEYS = {"material": "name", "sample": "label", "campaign": "name"}
 
 
 def current_user() -> str:

@@ -59,6 +59,7 @@ MEASUREMENT_KINDS = (
 DIRECTIONS = ("heating", "cooling")
 DENSITY_METHODS = ("measured", "crystallographic", "reference")
 SUGGESTION_STATUSES = ("pending", "made", "abandoned")
+CAMPAIGN_STATUSES = ("open", "archived")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -98,6 +99,7 @@ class Material(Timestamped, Base):
         ),
         CheckConstraint("cell_volume_a3 IS NULL OR cell_volume_a3 > 0", name="cell_volume"),
         CheckConstraint("cell_formula_units IS NULL OR cell_formula_units > 0", name="cell_z"),
+        CheckConstraint("transition_k IS NULL OR transition_k > 0", name="transition_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,6 +120,9 @@ class Material(Timestamped, Base):
     pore_volume: Mapped[float | None] = mapped_column(Float)
     pore_volume_unit: Mapped[str | None] = mapped_column(String(120))
     morphology: Mapped[str | None] = mapped_column(String(120))
+    # A host's order-disorder (superionic) transition, a descriptor of related hosts.
+    transition_k: Mapped[float | None] = mapped_column(Float)
+    transition_source: Mapped[str | None] = mapped_column(Text)
     citation: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -344,12 +349,24 @@ class Fit(Base):
 
 
 class Campaign(Timestamped, Base):
-    """A design-of-experiments campaign: an objective and the search space it explores."""
+    """A design-of-experiments campaign: its space file (parameters mapped to sample fields,
+    the recipe every batch shares, conditions, constraints, objectives) and its status.
+
+    ``objective`` and ``maximize`` repeat the first objective of the space for a quick look;
+    edits keep history (revision rows, see ``matdoe.db.history``).
+    """
 
     __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default="open", server_default="open"
+    )
     objective: Mapped[str] = mapped_column(String(120), nullable=False)
     maximize: Mapped[bool] = mapped_column(default=True, nullable=False)
     space: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
@@ -374,6 +391,9 @@ class Suggestion(Base):
     predicted_mean: Mapped[float | None] = mapped_column(Float)
     predicted_std: Mapped[float | None] = mapped_column(Float)
     acquisition: Mapped[float | None] = mapped_column(Float)
+    # Every objective's prediction, {objective: {"mean": ..., "std": ...}}; predicted_mean and
+    # predicted_std hold the first modelled objective's.
+    predictions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     strategy: Mapped[str] = mapped_column(String(40), nullable=False)
     model: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")

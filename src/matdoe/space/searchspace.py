@@ -389,6 +389,9 @@ class SearchSpace:
             except KeyError as exc:
                 raise InvalidRecordError(f"conditions[{i}]: missing key {exc}") from exc
         objective = d.get("objective")
+        objectives = d.get("objectives")
+        if objective is None and isinstance(objectives, Sequence) and objectives:
+            objective = objectives[0]  # a space file with several: the first is the primary
         name, maximize = None, True
         if isinstance(objective, Mapping):
             name, maximize = objective.get("name"), bool(objective.get("maximize", True))
@@ -755,6 +758,29 @@ class SearchSpace:
         raw = self.to_raw(df)
         cond = self.condition_values(df, len(df), conditions) if self.conditions else None
         return self.encode_raw(raw, cond, one_hot=one_hot)
+
+    def with_conditions(self, names: Iterable[str]) -> SearchSpace:
+        """A copy that keeps only the conditions called ``names`` (its domain likewise).
+
+        For an objective measured without them (an activation energy has no temperature).
+
+        Example:
+            >>> from matdoe.space import Condition
+            >>> s = SearchSpace([Float("x", 0, 1)], conditions=[Condition("temperature_c", 20, 80)])
+            >>> s.with_conditions([]).condition_names
+            ()
+        """
+        keep = set(names)
+        unknown = sorted(keep - set(self.condition_names))
+        if unknown:
+            raise InvalidRecordError(
+                f"unknown condition(s) {unknown}; the space has {list(self.condition_names)}"
+            )
+        conditions = [c for c in self.conditions if c.name in keep]
+        domain = None
+        if self._domain is not None:
+            domain = self._domain.with_conditions(keep & set(self._domain.condition_names))
+        return self._copy(conditions=conditions, domain=domain)
 
     def replace_parameter(self, parameter: Parameter) -> SearchSpace:
         """Return a copy with the parameter of the same name replaced."""

@@ -16,6 +16,11 @@
     Optuna's TPESampler / GPSampler through ask-and-tell, for comparison.
 ``"random"``
     Uniform on the grid.
+``"gp-ehvi"`` / ``"gp-parego"`` (several ``objectives``)
+    One surrogate per measured objective; expected hypervolume improvement (two objectives) or
+    random augmented-Chebyshev scalarisations with LogEI (any number), see
+    :mod:`matdoe.suggest.multi`. ``"gp-ei"`` with several objectives means
+    :data:`~matdoe.suggest.problem.MULTI_OBJECTIVE_DEFAULT`.
 
 The package: :mod:`~matdoe.suggest.problem` (the checked request), :mod:`~.acquisition`,
 :mod:`~.optimiser` (maximising an acquisition over the mixed grid), :mod:`~.design` (the
@@ -30,16 +35,19 @@ these choices are in benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from matdoe.errors import InvalidRecordError
 from matdoe.space import SearchSpace
 from matdoe.suggest.acquisition import UCB_BETA, log_expected_improvement
 from matdoe.suggest.optimiser import optimize_acquisition
-from matdoe.suggest.problem import STRATEGIES, Problem
+from matdoe.suggest.multi import suggest_multi
+from matdoe.suggest.pareto import hypervolume, pareto_mask
+from matdoe.suggest.problem import MULTI_OBJECTIVE_DEFAULT, STRATEGIES, Objective, Problem
 from matdoe.suggest.strategies import (
     MIN_MODEL_POINTS,
     N_INITIAL,
@@ -53,11 +61,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_MODEL_POINTS",
+    "MULTI_OBJECTIVE_DEFAULT",
     "N_INITIAL",
     "STRATEGIES",
     "UCB_BETA",
+    "Objective",
+    "hypervolume",
     "log_expected_improvement",
     "optimize_acquisition",
+    "pareto_mask",
     "suggest",
 ]
 
@@ -73,6 +85,7 @@ def suggest(
     conditions: Mapping[str, float] | None = None,
     strategy: str = "gp-ei",
     random_state: int | None = 0,
+    objectives: Sequence[Objective] | None = None,
 ) -> pd.DataFrame:
     """Suggest the next ``n`` recipes to make.
 
@@ -99,6 +112,11 @@ def suggest(
         strategy: One of ``"gp-ei"``, ``"gp-ucb"``, ``"optuna-tpe"``, ``"optuna-gp"``,
             ``"random"``.
         random_state: Seed; the same inputs and seed give the same suggestions.
+        objectives: Two or more :class:`Objective` s to optimise together (a Pareto set):
+            measured ones with their own observations (None: ``observations``), recipe ones
+            (:meth:`Objective.recipe`, e.g. milling time as a cost). ``objective`` and
+            ``maximize`` are then not used; ``conditions`` are the targets of every measured
+            objective that has those conditions.
 
     Returns:
         One row per suggestion: the parameter columns, the condition columns (target values),
@@ -115,6 +133,11 @@ def suggest(
         and ``expected_improvement`` (objective units; NaN for space-filling picks).
         ``attrs["strategy"]`` and ``attrs["model"]`` (JSON-able summary: kernel,
         lengthscales, noise, n_observations, incumbent) describe how it was made.
+        With several objectives: ``predicted_<name>`` and ``predicted_<name>_std`` of each
+        measured objective (``predicted_mean``/``predicted_std``/``predictive_std`` repeat the
+        first), ``acquisition`` (log EHVI, or the LogEI of the pick's scalarisation),
+        ``expected_hypervolume_improvement`` (gp-ehvi), and ``reason`` ``extends the front``
+        when the predicted means would join the current Pareto front.
 
     Optuna strategies: the observations measured at the target conditions (within 1e-6) and
     inside the proposal space are added as completed trials with their parameters snapped to the
@@ -142,10 +165,18 @@ def suggest(
         conditions=conditions,
         strategy=strategy,
         random_state=random_state,
+        objectives=objectives,
     )
+    strategy = problem.strategy
     with threadpool_limits(1):
         if strategy == "random":
             picks = suggest_random(problem)
+        elif problem.multi:
+            picks = suggest_multi(problem)
+        elif strategy in ("gp-ehvi", "gp-parego"):
+            raise InvalidRecordError(
+                f"strategy {strategy!r} needs two or more objectives (objectives=...)"
+            )
         elif strategy.startswith("optuna"):
             picks = suggest_optuna(problem)
         else:
