@@ -47,6 +47,7 @@ __all__ = [
     "plot_nyquist",
     "plot_nyquist_many",
     "plot_parity",
+    "plot_pareto",
     "plot_regret",
     "plot_response",
     "plot_spectrum_fit",
@@ -1461,3 +1462,75 @@ def plot_regret(
     ax.legend(fontsize=8, frameon=False)
     _style(ax)
     return figure
+
+
+_OBJECTIVE_LABELS = {
+    "log10_sigma": "log10 σ (S cm⁻¹)",
+    "ea_ev": "activation energy Ea (eV)",
+    "milling_h": "milling time (h)",
+}
+
+
+def plot_pareto(
+    table: pd.DataFrame,
+    objectives: Sequence[tuple[str, bool]],
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """The batches of a campaign in its first two objectives, the Pareto front highlighted.
+
+    Args:
+        table: One row per batch with the objective columns and ``on_front`` (as from
+            :func:`matdoe.campaign.objective_table`); rows without both values are not drawn.
+        objectives: ``(name, maximize)`` of each objective; the first two are drawn.
+        title: Figure title (e.g. the campaign's name).
+        ax: Axes to draw into.
+
+    Returns:
+        The figure: every batch as a grey point, the front as a step line through its points
+        (labelled with the batch), arrows on the axes pointing to "better".
+
+    Raises:
+        InvalidRecordError: fewer than two objectives, or no batch with both values.
+    """
+    if len(objectives) < 2:
+        raise InvalidRecordError("a Pareto front needs two or more objectives")
+    (x_name, x_max), (y_name, y_max) = objectives[0], objectives[1]
+    rows = table.dropna(subset=[x_name, y_name])
+    if not len(rows):
+        raise InsufficientDataError(
+            f"no batch has both {x_name} and {y_name} yet; measure some to see the front"
+        )
+    figure, axes = _axes(ax, figsize=(5.8, 4.4))
+    axes.scatter(
+        rows[x_name], rows[y_name], s=22, color="#999999", label="batches", zorder=2
+    )
+    front = rows[rows["on_front"].astype(bool)]
+    order = front.sort_values(x_name, ascending=not x_max)
+    xs, ys = order[x_name].to_numpy(float), order[y_name].to_numpy(float)
+    axes.step(xs, ys, where="post", color=OKABE_ITO[0], lw=1.4, zorder=3)
+    axes.scatter(xs, ys, s=36, color=OKABE_ITO[0], label="Pareto front", zorder=4)
+    if "sample" in order.columns and len(order) <= 12:
+        for x, y, label in zip(xs, ys, order["sample"], strict=True):
+            axes.annotate(
+                str(label), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
+            )
+    better = "→ better" if x_max else "← better"
+    axes.set_xlabel(f"{_OBJECTIVE_LABELS.get(x_name, x_name)}   ({better})")
+    better = "↑ better" if y_max else "↓ better"
+    axes.set_ylabel(f"{_OBJECTIVE_LABELS.get(y_name, y_name)}   ({better})")
+    if title:
+        axes.set_title(title)
+    if len(objectives) > 2:
+        axes.text(
+            0.01,
+            0.01,
+            "front over all " + ", ".join(n for n, _ in objectives) + "; first two drawn",
+            transform=axes.transAxes,
+            fontsize=7,
+        )
+    axes.legend(loc="best", fontsize=8)
+    axes.grid(True, alpha=0.3)
+    return figure
+

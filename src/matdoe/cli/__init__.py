@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from matdoe import __version__
-from matdoe.cli import analyze, material, measure, model, sample, suggestion
+from matdoe.cli import analyze, campaign, material, measure, model, sample, suggestion
 from matdoe.cli.common import DB_OPTION_HELP, info, new_app, open_database, state
 
 app = new_app(
@@ -25,6 +25,7 @@ app.add_typer(measure.app, name="measure")
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(model.app, name="model")
 app.add_typer(suggestion.app, name="suggestion")
+app.add_typer(campaign.app, name="campaign")
 app.command("suggest")(suggestion.suggest_command)
 
 

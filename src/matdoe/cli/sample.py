@@ -156,7 +156,7 @@ def add(
     if from_suggestion is not None:
         values = _suggested_values(ctx, from_suggestion)
     label = _ask(label, "Label of the batch", "--label")
-    host = _ask(host, "Host salt (e.g. Na2B12H12)", "--host")
+    host = _ask(host or values.get("host"), "Host salt (e.g. Na2B12H12)", "--host")
     scaffold = scaffold or values.get("scaffold")
     vol = vol if vol is not None else values.get("scaffold_vol_pct")
     if scaffold is None and vol is None:
@@ -207,6 +207,9 @@ def add(
             "thickness_cm": units.parse_optional(thickness, "length", name="--thickness"),
             "area_cm2": units.parse_optional(area, "area", name="--area"),
         }
+    for key, value in values.items():  # the rest of the suggestion's campaign recipe
+        if data.get(key) is None and key not in ("scaffold", "scaffold_vol_pct", "milling_h"):
+            data[key] = value
     assumed = []
     if paper_programme:
         for key, default in PAPER_PROGRAMME.items():

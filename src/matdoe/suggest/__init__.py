@@ -44,8 +44,8 @@ from threadpoolctl import threadpool_limits
 from matdoe.errors import InvalidRecordError
 from matdoe.space import SearchSpace
 from matdoe.suggest.acquisition import UCB_BETA, log_expected_improvement
-from matdoe.suggest.optimiser import optimize_acquisition
 from matdoe.suggest.multi import suggest_multi
+from matdoe.suggest.optimiser import optimize_acquisition
 from matdoe.suggest.pareto import hypervolume, pareto_mask
 from matdoe.suggest.problem import MULTI_OBJECTIVE_DEFAULT, STRATEGIES, Objective, Problem
 from matdoe.suggest.strategies import (
