@@ -533,6 +533,20 @@ def recipe_for(
     )
 
 
+def _makeable_scaffolds(session: Session, space: SearchSpace) -> list[str] | None:
+    """The space's silica choices that are in the material catalogue (None: no silica)."""
+    if "silica" not in space.parameter_names:
+        return None
+    names = set(session.scalars(select(Material.name).where(Material.kind == "scaffold")))
+    choices = [c for c in space["silica"].choices if c in names]  # type: ignore[union-attr]
+    if not choices:
+        raise InvalidRecordError(
+            "no silica of the campaign is in the material catalogue; add one with "
+            "`matdoe material add` (or `matdoe init --example` for the paper's silicas)"
+        )
+    return choices
+
+
 def propose(
     session: Session,
     *,
@@ -571,6 +585,13 @@ def propose(
 
     campaign = get_campaign(session, lock=True)
     data = training_table(session, campaign, sources=sources)
+    limits = dict(limits or {})
+    makeable = _makeable_scaffolds(session, data.space)
+    if makeable is not None:
+        # Propose only silicas the lab has (their masses need a catalogue entry); the others
+        # stay in the model's space and inform it through their measurements.
+        asked = limits.get("silica")
+        limits["silica"] = [c for c in (asked or makeable) if c in makeable] or makeable
     space = data.space.restrict(limits) if limits else data.space
     waiting = pending(session, campaign)
     conditions = {"temperature_c": temperature_c}
