@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from matdoe import __version__
-from matdoe.cli import analyze, material, measure, model, sample, suggestion
+from matdoe.cli import analyze, asktell, material, measure, model, sample, suggestion
 from matdoe.cli.common import DB_OPTION_HELP, info, new_app, open_database, state
 
 EXIT_CODES = (
@@ -34,6 +34,8 @@ app.add_typer(analyze.app, name="analyze")
 app.add_typer(model.app, name="model")
 app.add_typer(suggestion.app, name="suggestion")
 app.command("suggest")(suggestion.suggest_command)
+app.command("ask")(asktell.ask_command)
+app.command("tell")(asktell.tell_command)
 
 
 def _version(value: bool) -> None:
