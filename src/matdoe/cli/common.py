@@ -345,6 +345,38 @@ def parse_assignments(items: Sequence[str], option: str = "--set") -> dict[str, 
     return changes
 
 
+def revision_lines(revisions: Sequence[Any], *, main: str) -> list[str]:
+    """The history of a record as lines a person reads, oldest first: what changed, who, when,
+    and why (a revision's note); ``main`` is the record's own table (its parts show their ids).
+
+    Empty when the record was only ever created.
+    """
+    from matdoe.db.store import changes_between
+
+    if not any(r.action != "insert" or r.note for r in revisions):
+        return []
+    previous: dict[tuple[str, int], dict[str, Any]] = {}
+    lines = []
+    for revision in revisions:
+        key = (revision.table_name, revision.record_id)
+        what = (
+            main if revision.table_name == main else f"{revision.table_name} {revision.record_id}"
+        )
+        when = f"  {revision.changed_at:%Y-%m-%d %H:%M} {revision.changed_by}"
+        note = f" [{revision.note}]" if revision.note else ""
+        if revision.action == "insert":
+            if revision.table_name == main or note or key in previous:
+                lines.append(f"{when}: {what} created{note}")
+        elif revision.action == "delete":
+            lines.append(f"{when}: {what} deleted{note}")
+        else:
+            changed = changes_between(previous.get(key, {}), revision.data)
+            text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
+            lines.append(f"{when}: {what} {text}{note}".rstrip())
+        previous[key] = revision.data
+    return lines
+
+
 FORCE_OPTION_HELP = "store values outside the plausible ranges anyway (noted in the history)"
 
 

@@ -469,34 +469,11 @@ def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
 
 
 def history_lines(session: Any, sample: Any) -> list[str]:
-    """Every change of the sample, its pellets and its measurements, newest last."""
-    from matdoe.db.store import changes_between, record_history
+    """Every change of the sample, its pellets and its measurements, oldest first."""
+    from matdoe.cli.common import revision_lines
+    from matdoe.db.store import record_history
 
-    revisions = record_history(session, sample)
-    if not any(r.action != "insert" or r.note for r in revisions):
-        return []  # only creations: nothing was changed
-    previous: dict[tuple[str, int], dict[str, Any]] = {}
-    lines = []
-    for revision in revisions:
-        key = (revision.table_name, revision.record_id)
-        what = (
-            "sample"
-            if revision.table_name == "sample"
-            else f"{revision.table_name} {revision.record_id}"
-        )
-        when = f"  {revision.changed_at:%Y-%m-%d %H:%M} {revision.changed_by}"
-        note = f" [{revision.note}]" if revision.note else ""
-        if revision.action == "insert":
-            if revision.table_name == "sample" or note or key in previous:
-                lines.append(f"{when}: {what} created{note}")
-        elif revision.action == "delete":
-            lines.append(f"{when}: {what} deleted{note}")
-        else:
-            changed = changes_between(previous.get(key, {}), revision.data)
-            text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
-            lines.append(f"{when}: {what} {text}{note}".rstrip())
-        previous[key] = revision.data
-    return lines
+    return revision_lines(record_history(session, sample), main="sample")
 
 
 @app.command("edit")
