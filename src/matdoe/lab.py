@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.orm import Session
 
+    from matdoe.campaign import TrainingData
+    from matdoe.surrogate import CVReport, GPSurrogate
+
 __all__ = ["Lab", "open_lab"]
 
 SAMPLE_COLUMNS = [
@@ -54,6 +57,7 @@ SAMPLE_COLUMNS = [
     "pellet_pressure_mpa",
     "notes",
 ]
+SUMMARY_COLUMNS = ["n_measurements", "sigma_30c_s_cm", "sigma_60c_s_cm"]
 MEASUREMENT_COLUMNS = [
     "id",
     "sample",
@@ -167,17 +171,24 @@ class Lab:
         return pd.DataFrame(rows, columns=list(MaterialRecord.model_fields))
 
     def samples(self) -> pd.DataFrame:
-        """One row per sample: the recipe, the masses, the first pellet (``pellet_*``)."""
+        """One row per sample: the recipe, the masses, the first pellet (``pellet_*``), and as
+        `sample list` shows them ``n_measurements`` and the best sigma measured within 1 K of
+        30 and 60 °C (``sigma_30c_s_cm``, ``sigma_60c_s_cm``)."""
         import pandas as pd
         from sqlalchemy import select
         from sqlalchemy.orm import selectinload
 
         from matdoe.db.models import Sample
+        from matdoe.db.store import list_samples
 
         with self.session() as session:
             query = select(Sample).options(selectinload(Sample.pellets)).order_by(Sample.id)
             rows = [_sample_row(s) for s in session.scalars(query)]
-        return pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+            summary = {r["label"]: r for r in list_samples(session)}
+        for row in rows:
+            for key in SUMMARY_COLUMNS:
+                row[key] = summary[row["label"]][key]
+        return pd.DataFrame(rows, columns=[*SAMPLE_COLUMNS, *SUMMARY_COLUMNS])
 
     def measurements(self, *, kind: str | None = None) -> pd.DataFrame:
         """One row per measurement (``kind="eis"`` for the conductivities only)."""
@@ -236,14 +247,118 @@ class Lab:
                 )
         return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
-    def suggestions(self, *, status: str | None = None) -> pd.DataFrame:
-        """Suggestions with what was predicted and, once made, what was measured."""
-        import pandas as pd
-
-        from matdoe.campaign import suggestion_table
+    def observations(
+        self,
+        *,
+        include_incomplete: bool = False,
+        sources: tuple[str, ...] | None = None,
+        campaign: str | None = None,
+    ) -> pd.DataFrame:
+        """One row per conductivity of the campaign's batches: the recipe, ``temperature_c``,
+        ``log10_sigma`` (and std), ``sigma_s_cm``, ``source`` (as
+        :func:`matdoe.campaign.observations` gives them; ``campaign``: its name, None for the
+        only open one)."""
+        from matdoe.campaign import observations
 
         with self.session() as session:
-            rows = suggestion_table(session, status=status)
+            return observations(
+                session, campaign, include_incomplete=include_incomplete, sources=sources
+            )
+
+    def training_data(
+        self, *, sources: tuple[str, ...] | None = None, campaign: str | None = None
+    ) -> TrainingData:
+        """What `matdoe model fit` and `matdoe suggest` fit the model on (``.table``, ``.space``,
+        ``.fit()``, ``.validate()``)."""
+        from matdoe.campaign import training_table
+
+        with self.session() as session:
+            return training_table(session, campaign, sources=sources)
+
+    def model(
+        self, *, sources: tuple[str, ...] | None = None, campaign: str | None = None
+    ) -> GPSurrogate:
+        """The campaign's model, fitted exactly as `matdoe model fit` and `suggest` fit it."""
+        return self.training_data(sources=sources, campaign=campaign).fit()
+
+    def validate(
+        self,
+        *,
+        n_splits: int = 5,
+        sources: tuple[str, ...] | None = None,
+        campaign: str | None = None,
+    ) -> CVReport:
+        """Leave-recipe-out cross-validation, as `matdoe model report` runs it."""
+        data = self.training_data(sources=sources, campaign=campaign)
+        return data.validate(n_splits=n_splits)
+
+    def suggest(
+        self,
+        n: int = 4,
+        *,
+        temperature: str = "30C",
+        strategy: str = "gp-ei",
+        limits: dict[str, Any] | None = None,
+        random_state: int = 0,
+        store: bool = False,
+        sources: tuple[str, ...] | None = None,
+        campaign: str | None = None,
+    ) -> pd.DataFrame:
+        """The next recipes, as `matdoe suggest` proposes them (a dry run unless ``store``).
+
+        Args:
+            n: Batch size.
+            temperature: Where sigma is optimised, with its unit (e.g. ``"30C"``).
+            strategy: ``gp-ei`` (default), ``gp-ucb``, ``optuna-tpe``, ``optuna-gp``, ``random``.
+            limits: Proposal limits, ``{"silica": ["SiO2-A200"], "milling_h": (0.5, 8)}``.
+            random_state: Seed: the same data and seed give the same batch.
+            store: Record the batch as pending suggestions (their ids in column ``id``).
+            sources: Use only measurements of these sources.
+            campaign: The campaign's name (None: the only open campaign).
+
+        Returns:
+            One row per recipe: the parameters, ``reason``, the prediction (``predicted_mean``,
+            ``predicted_std``, ``predictive_std`` in log10 units, when there is a model),
+            ``distance_to_made``, and the masses to weigh (``host_mg``, ``scaffold_mg``,
+            ``balls_g``); ``attrs["model"]`` describes the model.
+        """
+        from matdoe import units
+        from matdoe.campaign import propose, suggestion_rows
+
+        temperature_c = units.parse(temperature, "temperature", name="temperature") - 273.15
+        with self.session() as session:
+            batch, stored, _ = propose(
+                session,
+                n=n,
+                campaign=campaign,
+                temperature_c=temperature_c,
+                strategy=strategy,
+                random_state=random_state,
+                limits=limits,
+                sources=sources,
+                store=store,
+            )
+            rows = suggestion_rows(session, batch, stored)
+            ids = [s.id for s in stored]
+        out = batch.assign(
+            **{k: [r.get(k) for r in rows] for k in ("host_mg", "scaffold_mg", "balls_g")}
+        )
+        if ids:
+            out.insert(0, "id", ids)
+        return out
+
+    def suggestions(
+        self, *, status: str | None = None, campaign: str | None = None
+    ) -> pd.DataFrame:
+        """Suggestions with what was predicted and, once made, what was measured (of every
+        campaign, with a ``campaign`` column; ``campaign``: only that one's)."""
+        import pandas as pd
+
+        from matdoe.campaign import find_campaign, suggestion_table
+
+        with self.session() as session:
+            chosen = None if campaign is None else find_campaign(session, campaign)
+            rows = suggestion_table(session, status=status, campaign=chosen)
         return pd.DataFrame(rows)
 
 

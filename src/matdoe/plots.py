@@ -46,8 +46,8 @@ __all__ = [
     "plot_map",
     "plot_nyquist",
     "plot_nyquist_many",
-    "plot_parity",
     "plot_pareto",
+    "plot_parity",
     "plot_regret",
     "plot_response",
     "plot_spectrum_fit",
@@ -1503,9 +1503,7 @@ def plot_pareto(
             f"no batch has both {x_name} and {y_name} yet; measure some to see the front"
         )
     figure, axes = _axes(ax, figsize=(5.8, 4.4))
-    axes.scatter(
-        rows[x_name], rows[y_name], s=22, color="#999999", label="batches", zorder=2
-    )
+    axes.scatter(rows[x_name], rows[y_name], s=22, color="#999999", label="batches", zorder=2)
     front = rows[rows["on_front"].astype(bool)]
     order = front.sort_values(x_name, ascending=not x_max)
     xs, ys = order[x_name].to_numpy(float), order[y_name].to_numpy(float)
@@ -1513,9 +1511,7 @@ def plot_pareto(
     axes.scatter(xs, ys, s=36, color=OKABE_ITO[0], label="Pareto front", zorder=4)
     if "sample" in order.columns and len(order) <= 12:
         for x, y, label in zip(xs, ys, order["sample"], strict=True):
-            axes.annotate(
-                str(label), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
-            )
+            axes.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     better = "→ better" if x_max else "← better"
     axes.set_xlabel(f"{_OBJECTIVE_LABELS.get(x_name, x_name)}   ({better})")
     better = "↑ better" if y_max else "↓ better"
@@ -1533,4 +1529,3 @@ def plot_pareto(
     axes.legend(loc="best", fontsize=8)
     axes.grid(True, alpha=0.3)
     return figure
-

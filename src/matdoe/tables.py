@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,95 @@ SAMPLE_FIELDS = [f for f in SampleRecord.model_fields if f not in {"pellet", "me
 MEASUREMENT_FIELDS = list(MeasurementRecord.model_fields)
 PELLET_FIELDS = list(PelletRecord.model_fields)
 SHARED_FIELDS = {"source", "citation"}  # apply to the sample and to its measurements
+# Fields a sample and a measurement both have: a flat row's ``notes`` is the sample's; the
+# measurement's own go in ``measurement_notes`` (and ``measurement_source``,
+# ``measurement_citation``, which override the shared ``source`` and ``citation``).
+MEASUREMENT_PREFIXED = ("notes", "source", "citation")
 JSON_FIELDS = {"extra", "details"}
+
+# Columns whose name carries another unit than the field's (``temperature_c`` for
+# ``temperature_k``): field -> {column suffix: the unit a bare number in it is in}.
+_UNIT_ALIASES: dict[str, dict[str, str]] = {
+    "temperature_k": {"c": "degC"},
+    "temperature_std_k": {"c": "delta_degC"},
+    "thickness_cm": {"um": "um", "mm": "mm"},
+    "area_cm2": {"mm2": "mm**2"},
+    "sigma_s_cm": {"ms_cm": "mS/cm", "us_cm": "uS/cm", "s_m": "S/m"},
+    "sigma_std_s_cm": {"ms_cm": "mS/cm", "us_cm": "uS/cm", "s_m": "S/m"},
+    "resistance_ohm": {"kohm": "kohm"},
+    "resistance_std_ohm": {"kohm": "kohm"},
+    "milling_h": {"min": "min"},
+    "host_mg": {"g": "g"},
+    "scaffold_mg": {"g": "g"},
+    "batch_mg": {"g": "g"},
+    "mass_mg": {"g": "g"},
+}
+_CANONICAL_SUFFIX = {
+    "temperature_k": "k",
+    "temperature_std_k": "k",
+    "thickness_cm": "cm",
+    "area_cm2": "cm2",
+    "sigma_s_cm": "s_cm",
+    "sigma_std_s_cm": "s_cm",
+    "resistance_ohm": "ohm",
+    "resistance_std_ohm": "ohm",
+    "milling_h": "h",
+    "host_mg": "mg",
+    "scaffold_mg": "mg",
+    "batch_mg": "mg",
+    "mass_mg": "mg",
+}
+
+
+def column_alias(column: str) -> tuple[str, str] | None:
+    """(field, unit) for a column named with another unit than its field, else None.
+
+    >>> column_alias("temperature_c"), column_alias("pellet_thickness_um")
+    (('temperature_k', 'degC'), ('pellet_thickness_cm', 'um'))
+    >>> column_alias("temperature_k") is None
+    True
+    """
+    prefix = "pellet_" if column.startswith("pellet_") else ""
+    bare = column.removeprefix(prefix)
+    for field, aliases in _UNIT_ALIASES.items():
+        base = field.removesuffix("_" + _CANONICAL_SUFFIX[field])
+        for suffix, unit in aliases.items():
+            if bare == f"{base}_{suffix}":
+                return prefix + field, unit
+    return None
+
+
+#: Bad rows named in one refusal, at most.
+MAX_REPORTED = 10
+
+
+class Problems:
+    """Collects every bad row of a file, to refuse it once with all of them named."""
+
+    def __init__(self, name: str, limit: int = MAX_REPORTED) -> None:
+        self.name = name
+        self.limit = limit
+        self.messages: list[str] = []
+        self.count = 0
+
+    def add(self, exc: Exception) -> None:
+        self.count += 1
+        if len(self.messages) < self.limit:
+            self.messages.append(str(exc))
+
+    def raise_if_any(self) -> None:
+        if not self.count:
+            return
+        if self.count == 1:
+            raise InvalidRecordError(self.messages[0])
+        more = f" (and {self.count - len(self.messages)} more)" if self.count > self.limit else ""
+        raise InvalidRecordError(
+            f"{self.name}: {self.count} problems, nothing was imported: "
+            + " | ".join(self.messages)
+            + more
+        )
+
+
 FORMATS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 MiB = 2**20
@@ -306,12 +395,21 @@ def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
         yield row
 
 
-def iter_csv_rows(path: Path, *, allow_empty: bool = False) -> Iterator[CsvRow]:
+_DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d+(?:[eE][-+]?\d+)?)(\s*[^\d,;]*)$")
+
+
+def iter_csv_rows(
+    path: Path, *, allow_empty: bool = False, notes: list[str] | None = None
+) -> Iterator[CsvRow]:
     """Rows of a CSV (comma, semicolon or tab separated) as dicts, read as a stream.
 
     '#' lines are comments. Each row is a :class:`CsvRow` whose ``line`` is its line number in
     the file (comments and blank lines counted), so that errors point at the line a person sees
     in an editor. Refuses a file with no header, or (unless ``allow_empty``) no rows.
+
+    In a file separated by ``;`` or tabs, as spreadsheets in many European locales write it, a
+    number written with a decimal comma ("35,5", "1,4e-3", "35,5 %") is read with a decimal
+    point, and ``notes`` (when given) gets one line saying so.
     """
     lines = _uncommented(_file_lines(path))
     skipped: list[str] = []
@@ -337,6 +435,7 @@ def iter_csv_rows(path: Path, *, allow_empty: bool = False) -> Iterator[CsvRow]:
     reader = csv.reader((line + "\n" for line in again()), delimiter=delimiter)
     header: list[str] | None = None
     count = 0
+    decimal_comma = False
     for row in _csv_rows(reader, path):
         if not any(cell.strip() for cell in row):
             continue
@@ -350,7 +449,20 @@ def iter_csv_rows(path: Path, *, allow_empty: bool = False) -> Iterator[CsvRow]:
                 f"{path.name} line {reader.line_num}: {len(row)} values for {len(header)} "
                 "columns (truncated or ragged row)"
             )
-        item = CsvRow(zip(header, (cell.strip() for cell in row), strict=True))
+        cells = [cell.strip() for cell in row]
+        if delimiter != ",":
+            for j, cell in enumerate(cells):
+                match = _DECIMAL_COMMA.match(cell)
+                if match:
+                    cells[j] = f"{match.group(1)}.{match.group(2)}{match.group(3)}"
+                    if notes is not None and not decimal_comma:
+                        notes.append(
+                            f"{path.name}: decimal commas read as decimal points (e.g. "
+                            f"{cell!r} as {cells[j]!r} in column {header[j]!r}; columns "
+                            f"separated by {'tabs' if delimiter == chr(9) else repr(delimiter)})"
+                        )
+                    decimal_comma = True
+        item = CsvRow(zip(header, cells, strict=True))
         item.line = reader.line_num
         count += 1
         yield item
@@ -387,10 +499,23 @@ class SampleItem:
     measurement: MeasurementRecord | None = None
 
 
+KNOWN_COLUMNS = (
+    set(SAMPLE_FIELDS)
+    | set(MEASUREMENT_FIELDS)
+    | {f"pellet_{f}" for f in PELLET_FIELDS}
+    | {f"measurement_{f}" for f in MEASUREMENT_PREFIXED}
+)
+
+
 def _check_columns(columns: Iterable[str], name: str) -> None:
-    known = set(SAMPLE_FIELDS) | set(MEASUREMENT_FIELDS) | {f"pellet_{f}" for f in PELLET_FIELDS}
-    columns = list(columns)
-    unknown = [c for c in columns if c not in known]
+    columns = [column_alias(c)[0] if column_alias(c) else c for c in columns]  # type: ignore[index]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise InvalidRecordError(
+            f"{name}: the field {repeated[0]!r} is given by two columns (e.g. temperature_k "
+            "and temperature_c); keep one"
+        )
+    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
     if unknown:
         raise InvalidRecordError(
             f"{name}: unknown column {unknown[0]!r}; expected columns of schemas/sample.schema.json "
@@ -404,22 +529,55 @@ def _row_parts(
     row: Mapping[str, str], where: str, measurement_columns: list[str]
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(label, sample fields, measurement fields) of one flat row."""
-    values = {c: _cell(c, v, where) for c, v in row.items()}
+    values: dict[str, Any] = {}
+    for column, text in row.items():
+        alias = column_alias(column)
+        if alias is None:
+            values[column] = _cell(column, text, where)
+            continue
+        field, unit = alias
+        values[field] = _with_unit(text, unit, column, where)
     label = values.get("label")
     if not label:
         raise InvalidRecordError(f"{where}: field 'label' is required")
     sample = {c: values[c] for c in SAMPLE_FIELDS if c in values and values[c] is not None}
+    if "scaffold_vol_pct" in values and values["scaffold_vol_pct"] is None:
+        # An empty vol% cell is "not stated" (as `sample list -f csv` writes it), not 0.
+        sample["scaffold_vol_pct"] = None
     pellet = {
         f: values[f"pellet_{f}"] for f in PELLET_FIELDS if values.get(f"pellet_{f}") is not None
     }
     if pellet:
         sample["pellet"] = pellet
     measurement = {c: values[c] for c in measurement_columns if values.get(c) is not None}
-    if measurement:
+    own = {
+        f: values[f"measurement_{f}"]
+        for f in MEASUREMENT_PREFIXED
+        if values.get(f"measurement_{f}") is not None
+    }
+    if measurement or own:
         for shared in SHARED_FIELDS:
             if values.get(shared) is not None:
                 measurement[shared] = values[shared]
+        measurement.update(own)
     return str(label), sample, measurement
+
+
+_BARE_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+def _with_unit(text: str, unit: str, column: str, where: str) -> str | None:
+    """A cell of a unit-named column (``temperature_c``): a bare number gets that unit."""
+    if not text.strip():
+        return None
+    if not _BARE_NUMBER.match(text):
+        raise InvalidRecordError(
+            f"{where}: column {column!r} holds {text!r}; its name gives the unit, so write the "
+            "number alone (or use the field's own column)"
+        )
+    if unit == "delta_degC":  # a temperature difference: 1 °C is 1 K
+        return text.strip()
+    return f"{text.strip()} {unit}"
 
 
 def _digest(fields: dict[str, Any]) -> bytes:
@@ -429,45 +587,79 @@ def _digest(fields: dict[str, Any]) -> bytes:
 
 
 def _items_from_rows(
-    rows: Iterable[Mapping[str, str]], name: str, first_row: Any
+    rows: Iterable[Mapping[str, str]],
+    name: str,
+    first_row: Any,
+    problems: Problems | None = None,
 ) -> Iterator[SampleItem]:
     """Flat rows (one per sample or per measurement) as a stream of samples and measurements.
 
     Rows of one label need not be adjacent; only a digest of each sample's fields is kept, so
     memory grows with the number of samples, not of rows. ``first_row(number)`` gives the row
-    at a file line again, to name the field in which a later row differs.
+    at a file line again, to name the field in which a later row differs. A bad row is kept in
+    ``problems`` and the reading goes on, so that one refusal names every bad row; without
+    ``problems`` they are raised together at the end.
     """
+    own = problems is None
+    problems = Problems(name) if problems is None else problems
     measurement_columns: list[str] | None = None
     seen: dict[str, tuple[int, bytes]] = {}
+    bad: set[str] = set()
     for index, row in enumerate(rows, start=2):
         if measurement_columns is None:
             _check_columns(row.keys(), name)
+            fields = [column_alias(c)[0] if column_alias(c) else c for c in row]  # type: ignore[index]
             measurement_columns = [
-                c for c in row if c in MEASUREMENT_FIELDS and c not in SHARED_FIELDS
+                c
+                for c in fields
+                if c in MEASUREMENT_FIELDS
+                and c not in SHARED_FIELDS
+                and c not in MEASUREMENT_PREFIXED
             ]
         number = getattr(row, "line", index)  # the file's line when read from a file
         where = f"{name} row {number}"
-        label, sample, measurement = _row_parts(row, where, measurement_columns)
-        digest = _digest(sample)
-        if label not in seen:
-            seen[label] = (number, digest)
-            yield SampleItem(label, where, sample=parse_record(SampleRecord, sample, where=where))
-        elif seen[label][1] != digest:
-            first_number = seen[label][0]
-            _, previous, _ = _row_parts(first_row(first_number), where, measurement_columns)
-            differing = sorted(
-                k for k in previous.keys() | sample.keys() if previous.get(k) != sample.get(k)
+        try:
+            label, sample, measurement = _row_parts(row, where, measurement_columns)
+            if label in bad:
+                continue
+            digest = _digest(sample)
+            if label not in seen:
+                seen[label] = (number, digest)
+                record = parse_record(SampleRecord, sample, where=where)
+                sample_item = SampleItem(label, where, sample=record)
+            elif seen[label][1] != digest:
+                first_number = seen[label][0]
+                _, previous, _ = _row_parts(first_row(first_number), where, measurement_columns)
+                differing = sorted(
+                    k for k in previous.keys() | sample.keys() if previous.get(k) != sample.get(k)
+                )
+                raise InvalidRecordError(
+                    f"{where}: sample {label!r} differs from row {first_number} in "
+                    f"{differing[0]!r}; rows of one sample must repeat the same recipe"
+                )
+            else:
+                sample_item = None
+            measurement_item = (
+                SampleItem(
+                    label,
+                    where,
+                    measurement=parse_record(MeasurementRecord, measurement, where=where),
+                )
+                if measurement
+                else None
             )
-            raise InvalidRecordError(
-                f"{where}: sample {label!r} differs from row {first_number} in "
-                f"{differing[0]!r}; rows of one sample must repeat the same recipe"
-            )
-        if measurement:
-            yield SampleItem(
-                label,
-                where,
-                measurement=parse_record(MeasurementRecord, measurement, where=where),
-            )
+        except InvalidRecordError as exc:
+            problems.add(exc)
+            label = str(row.get("label") or "")
+            if label and label not in seen:
+                bad.add(label)  # its later rows are not reported again
+            continue
+        if sample_item is not None:
+            yield sample_item
+        if measurement_item is not None:
+            yield measurement_item
+    if own:
+        problems.raise_if_any()
 
 
 def _assemble(items: Iterable[SampleItem]) -> list[SampleRecord]:
@@ -496,7 +688,9 @@ def samples_from_rows(rows: list[dict[str, str]], *, name: str) -> list[SampleRe
     return _assemble(_items_from_rows(rows, name, first_row))
 
 
-def iter_samples(path: Path) -> Iterator[SampleItem]:
+def iter_samples(
+    path: Path, *, problems: Problems | None = None, notes: list[str] | None = None
+) -> Iterator[SampleItem]:
     """Read and validate a CSV, JSON or YAML file of samples as a stream (nothing is written).
 
     A CSV file is read row by row, so memory does not grow with its size; JSON and YAML files
@@ -509,25 +703,35 @@ def iter_samples(path: Path) -> Iterator[SampleItem]:
         def first_row(number: int) -> Mapping[str, str]:
             return next(row for row in iter_csv_rows(path) if row.line == number)
 
-        yield from _items_from_rows(iter_csv_rows(path), path.name, first_row)
+        yield from _items_from_rows(
+            iter_csv_rows(path, notes=notes), path.name, first_row, problems
+        )
         return
     items = _listing(read_structured(path), "samples", path.name)
+    own = problems is None
+    problems = Problems(path.name) if problems is None else problems
     seen: set[str] = set()
     for index, item in enumerate(items, start=1):
-        if not isinstance(item, Mapping):
-            raise InvalidRecordError(f"{path.name} sample {index}: expected an object")
         where = f"{path.name} sample {index}"
-        if "label" in item:
-            where += f" ({item['label']})"
-        record = parse_record(SampleRecord, item, where=where)
-        if record.label in seen:
-            raise InvalidRecordError(
-                f"{path.name}: the sample label {record.label!r} appears twice"
-            )
+        try:
+            if not isinstance(item, Mapping):
+                raise InvalidRecordError(f"{where}: expected an object")
+            if "label" in item:
+                where += f" ({item['label']})"
+            record = parse_record(SampleRecord, item, where=where)
+            if record.label in seen:
+                raise InvalidRecordError(
+                    f"{path.name}: the sample label {record.label!r} appears twice"
+                )
+        except InvalidRecordError as exc:
+            problems.add(exc)
+            continue
         seen.add(record.label)
         yield SampleItem(record.label, where, sample=record.model_copy(update={"measurements": []}))
         for number, measurement in enumerate(record.measurements, start=1):
             yield SampleItem(record.label, f"{where} measurement {number}", measurement=measurement)
+    if own:
+        problems.raise_if_any()
 
 
 def _listing(data: Any, key: str, name: str) -> list[Any]:

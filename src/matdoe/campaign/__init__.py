@@ -41,6 +41,7 @@ from matdoe.campaign.registry import (
     ensure_default_campaign,
     find_campaign,
     get_campaign,
+    has_campaigns,
     list_campaigns,
     resolve_campaign,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "find_campaign",
     "find_suggestion",
     "get_campaign",
+    "has_campaigns",
     "list_campaigns",
     "load_definition",
     "model_table",

@@ -147,7 +147,7 @@ class CampaignDefinition:
             recipe=recipe,
             objectives=objectives,
             catalogue={
-                p.name: tuple(p.catalogue_descriptors)
+                p.name: tuple(getattr(p, "catalogue_descriptors", None) or ())
                 for p in record.parameters
                 if getattr(p, "catalogue_descriptors", None)
             },

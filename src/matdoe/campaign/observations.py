@@ -216,7 +216,8 @@ def observations(
     if sources is not None:
         query = query.where(Measurement.source.in_(sources))
     rows, other = [], 0
-    for item in session.execute(query).mappings():
+    for mapping in session.execute(query).mappings():
+        item = dict(mapping)
         if not belongs(item, definition):
             other += 1
             continue
@@ -278,7 +279,8 @@ def activation_energies(
     if sources is not None:
         query = query.where(Sample.source.in_(sources))
     rows, other = [], 0
-    for item in session.execute(query).mappings():
+    for mapping in session.execute(query).mappings():
+        item = dict(mapping)
         if not belongs(item, definition):
             other += 1
             continue

@@ -34,6 +34,7 @@ __all__ = [
     "ensure_default_campaign",
     "find_campaign",
     "get_campaign",
+    "has_campaigns",
     "list_campaigns",
     "resolve_campaign",
 ]
@@ -121,11 +122,19 @@ def _insert(
     return campaign
 
 
-def resolve_campaign(session: Session, name: str | None = None, *, lock: bool = False) -> Campaign:
+def has_campaigns(session: Session) -> bool:
+    """Whether the database holds any campaign (a read-only command creates none)."""
+    return bool(session.scalar(select(func.count()).select_from(Campaign)))
+
+
+def resolve_campaign(
+    session: Session, name: str | None = None, *, lock: bool = False, create: bool = True
+) -> Campaign:
     """The campaign a command acts on: ``name``, else the only open campaign.
 
     Reusable by every command that takes ``--campaign`` (suggest, model, suggestion, ask/tell).
-    A database without any campaign gets the default one first. ``lock`` holds the row until
+    A database without any campaign gets the default one first (``create=False``, for a
+    read-only command: refused instead). ``lock`` holds the row until
     the transaction ends (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite write transactions hold
     the lock already), so two people asking for suggestions at once are served one after the
     other and see each other's pending recipes.
@@ -136,6 +145,11 @@ def resolve_campaign(session: Session, name: str | None = None, *, lock: bool = 
     """
     if name is not None:
         return find_campaign(session, name, lock=lock)
+    if not create and not has_campaigns(session):
+        raise NotFoundError(
+            "no campaign yet; `matdoe init` creates the default one, `matdoe campaign create "
+            "NAME --space FILE` another"
+        )
     created = ensure_default_campaign(session)
     if created is not None:
         return find_campaign(session, created.name, lock=lock) if lock else created

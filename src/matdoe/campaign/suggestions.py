@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matdoe.campaign.definition import CONDUCTIVITY, TEMPERATURE, CampaignDefinition
-from matdoe.db.models import Campaign, Suggestion
+from matdoe.db.models import Campaign, Material, Suggestion
 from matdoe.errors import InvalidRecordError, NotFoundError
 
 if TYPE_CHECKING:
@@ -496,6 +496,7 @@ def propose(
             else Objective.recipe(o.name, maximize=o.maximize)
             for o in definition.objectives
         ]
+    limits = makeable_limits(session, definition, space, limits)
     proposal = space.restrict(limits) if limits else space
     waiting = _usable_pending(pending(session, campaign), space)
     conditions: dict[str, float] = {}
@@ -531,6 +532,49 @@ def propose(
         else []
     )
     return batch, stored, len(first.table)
+
+
+def makeable_limits(
+    session: Session,
+    definition: CampaignDefinition,
+    space: Any,
+    limits: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """``limits`` with every host and scaffold parameter restricted to catalogued materials.
+
+    A batch is weighed from the catalogue's densities, so only materials the lab has
+    catalogued are proposed; the other choices stay in the model's space and inform it through
+    their measurements.
+
+    Raises:
+        InvalidRecordError: no choice of such a parameter is catalogued, or the choices asked
+            for (``limits``) are not.
+    """
+    out = dict(limits or {})
+    for name, field in definition.fields.items():
+        if field not in ("host", "scaffold") or name not in space.parameter_names:
+            continue
+        catalogued = set(session.scalars(select(Material.name).where(Material.kind == field)))
+        choices = list(space[name].choices)
+        makeable = [c for c in choices if c in catalogued]
+        if not makeable:
+            raise InvalidRecordError(
+                f"no {field} of parameter {name!r} ({', '.join(choices)}) is in the material "
+                "catalogue; add one with `matdoe material add` (or `matdoe init --example` for "
+                "the paper's silicas)"
+            )
+        asked = out.get(name)
+        if asked is None:
+            out[name] = makeable
+            continue
+        kept = [c for c in asked if c in makeable]
+        if not kept:
+            raise InvalidRecordError(
+                f"{name} {', '.join(map(str, asked))}: not in the material catalogue; "
+                f"catalogued choices: {', '.join(makeable)}"
+            )
+        out[name] = kept
+    return out
 
 
 def _usable_pending(waiting: pd.DataFrame, space: Any) -> pd.DataFrame:

@@ -62,8 +62,10 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
         for key, item in value.items():
             out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
-    if isinstance(value, list) and value and all(
-        isinstance(v, Mapping) and "name" in v for v in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, Mapping) and "name" in v for v in value)
     ):
         out = {}
         for item in value:
@@ -72,7 +74,9 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def space_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+def space_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
     """What changed between two versions of a campaign record, key by key.
 
     >>> space_changes({"space": {"parameters": [{"name": "milling_h", "high": 12.0}]}},

@@ -12,12 +12,20 @@ from pathlib import Path
 import typer
 
 from matdoe import __version__
-from matdoe.cli import analyze, campaign, material, measure, model, sample, suggestion
+from matdoe.cli import analyze, asktell, campaign, material, measure, model, sample, suggestion
 from matdoe.cli.common import DB_OPTION_HELP, info, new_app, open_database, state
+
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 refused or failed (one line on stderr says why; nothing was "
+    "written); 2 usage error (an unknown option, a missing argument); 130 interrupted. "
+    "MATDOE_DEBUG=1 shows the traceback of a failure."
+)
 
 app = new_app(
     "matdoe: record ball-milled solid-electrolyte batches and their conductivities, model them, "
-    "and get the next recipes to make."
+    "and get the next recipes to make.",
+    root=True,
+    epilog=EXIT_CODES,
 )
 app.add_typer(material.app, name="material")
 app.add_typer(sample.app, name="sample")
@@ -27,6 +35,8 @@ app.add_typer(model.app, name="model")
 app.add_typer(suggestion.app, name="suggestion")
 app.add_typer(campaign.app, name="campaign")
 app.command("suggest")(suggestion.suggest_command)
+app.command("ask")(asktell.ask_command)
+app.command("tell")(asktell.tell_command)
 
 
 def _version(value: bool) -> None:
@@ -38,12 +48,21 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: str | None = typer.Option(None, "--db", help=DB_OPTION_HELP, show_default=False),
+    db: str | None = typer.Option(
+        None, "--db", help=DB_OPTION_HELP + "; may also follow the command", show_default=False
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="only results and errors"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="also say what was opened"),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="print the version and exit"
     ),
 ) -> None:
     """Record batches and conductivities, model them, and plan the next experiments."""
+    from matdoe.cli.common import VERBOSITY
+
+    if quiet and verbose:
+        raise typer.BadParameter("give --quiet or --verbose, not both")
+    VERBOSITY["level"] = -1 if quiet else (1 if verbose else 0)
     state(ctx).db = db
 
 

@@ -13,7 +13,7 @@ from matdoe.cli.common import (
     key_values,
     new_app,
     output,
-    plot_target,
+    plot_folder,
     render,
     save_figure,
     transaction,
@@ -70,8 +70,10 @@ def list_(
 def show(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help=NAME_HELP, show_default=False),
-    plot: Path | None = typer.Option(
-        None, help="save the batches in the first two objectives, front highlighted (.png)"
+    plots: Path | None = typer.Option(
+        None,
+        help="save pareto.png here: the batches in the first two objectives, the front "
+        "highlighted (a campaign with several objectives)",
     ),
     source: str | None = typer.Option(
         None, help="count only measurements of this source (measured, paper or simulated)"
@@ -82,9 +84,10 @@ def show(
     from matdoe.campaign import definition_of, resolve_campaign
     from matdoe.campaign.view import campaign_view
 
-    plot_target(plot, "--plot")
+    if plots is not None:
+        plot_folder(plots, "--plots")
     with transaction(ctx, read_only=True) as session:
-        campaign = resolve_campaign(session, name)
+        campaign = resolve_campaign(session, name, create=False)
         view = campaign_view(session, campaign, sources=(source,) if source else None)
         record = {
             "name": campaign.name,
@@ -93,8 +96,9 @@ def show(
             "notes": campaign.notes,
         }
         title = campaign.name
-    if plot is not None:
-        _save_front(view.table, plot, title)
+    saved = None
+    if plots is not None:
+        saved = save_front(view.table, plots, title)
     if fmt != Format.table:
         output([{**record, "front": view.front}], fmt)
         return
@@ -115,19 +119,22 @@ def show(
     if view.history:
         parts.append("\nHistory\n" + "\n".join(f"  {line}" for line in view.history))
     typer.echo("\n".join(parts))
-    if plot is not None:
-        info(f"saved {plot}")
+    if saved is not None:
+        info(f"saved {saved}")
 
 
-def _save_front(table: object, path: Path, title: str) -> None:
+def save_front(table: object, folder: Path, title: str) -> Path:
+    """Save ``pareto.png`` (the measured batches in the first two objectives) in ``folder``."""
     from matdoe.plots import plot_pareto
 
     objectives = getattr(table, "attrs", {}).get("objectives", [])
     if len(objectives) < 2:
         raise InvalidRecordError(
-            "--plot: this campaign has one objective, so no Pareto front to draw"
+            f"--plots: campaign {title} has one objective, so no Pareto front to draw"
         )
-    save_figure(plot_pareto(table, objectives, title=title), path, "--plot")  # type: ignore[arg-type]
+    path = folder / "pareto.png"
+    save_figure(plot_pareto(table, objectives, title=title), path, "--plots")  # type: ignore[arg-type]
+    return path
 
 
 @app.command("edit")

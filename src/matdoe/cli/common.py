@@ -11,7 +11,7 @@ import enum
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,16 @@ def fail(message: str) -> None:
 
 
 class MatdoeGroup(TyperGroup):
-    """Turns known errors into one line on stderr and exit code 1 (MATDOE_DEBUG=1: traceback)."""
+    """Turns known errors into one line on stderr and exit code 1 (MATDOE_DEBUG=1: traceback).
+
+    The root group also takes ``--db URL`` anywhere on the command line (``matdoe sample list
+    --db ...`` as well as ``matdoe --db ... sample list``).
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_root_options(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -65,6 +74,38 @@ class MatdoeGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
+ROOT_VALUE_OPTIONS = ("--db",)
+ROOT_FLAGS = ("--quiet", "-q", "--verbose", "-v")
+
+
+def hoist_root_options(args: list[str]) -> list[str]:
+    """Move the root's options (``--db URL``, ``-q``, ``-v``) to the front, wherever they stand.
+
+    >>> hoist_root_options(["sample", "list", "--db", "sqlite:///x.db", "-q"])
+    ['--db', 'sqlite:///x.db', '-q', 'sample', 'list']
+    >>> hoist_root_options(["sample", "add", "--", "--db"])
+    ['sample', 'add', '--', '--db']
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg in ROOT_VALUE_OPTIONS and i + 1 < len(args):
+            front += [arg, args[i + 1]]
+            i += 2
+            continue
+        if arg.startswith(tuple(f"{o}=" for o in ROOT_VALUE_OPTIONS)) or arg in ROOT_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def _external_error(exc: Exception) -> Exception | None:
     """Database driver and file-system errors are the world's fault, not bugs: one line."""
     if "sqlalchemy" in sys.modules:
@@ -81,13 +122,15 @@ def _external_error(exc: Exception) -> Exception | None:
     return None
 
 
-def new_app(help_text: str) -> typer.Typer:
+def new_app(help_text: str, *, root: bool = False, epilog: str | None = None) -> typer.Typer:
+    """A command group; the ``root`` one offers shell completion (``--install-completion``)."""
     return typer.Typer(
         cls=MatdoeGroup,
         help=help_text,
+        epilog=epilog,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        add_completion=False,
+        add_completion=root,
         rich_markup_mode=None,
     )
 
@@ -95,6 +138,10 @@ def new_app(help_text: str) -> typer.Typer:
 @dataclass
 class State:
     db: str | None = None
+
+
+#: -1 with --quiet (only results and errors), 0 by default, 1 with --verbose.
+VERBOSITY = {"level": 0}
 
 
 def state(ctx: typer.Context) -> State:
@@ -133,6 +180,7 @@ def open_database(
         )
     if path is not None and create and not path.parent.exists():
         raise DatabaseError(f"cannot create {path}: the folder {path.parent} does not exist")
+    detail(f"database: {mask_url(url)}")
     engine = make_engine(url)
     # Close the pooled connections when the command ends, not whenever the engine is collected
     # (an open PostgreSQL connection left to the garbage collector warns and holds a slot).
@@ -233,8 +281,15 @@ def save_figure(figure: Any, path: Path, option: str) -> None:
 
 
 def info(message: str) -> None:
-    """A message for the person (stderr, so stdout stays clean for data)."""
-    typer.echo(message, err=True)
+    """A message for the person (stderr, so stdout stays clean for data); not with --quiet."""
+    if VERBOSITY["level"] >= 0:
+        typer.echo(message, err=True)
+
+
+def detail(message: str) -> None:
+    """A message only --verbose shows (what was opened, how long it took)."""
+    if VERBOSITY["level"] > 0:
+        typer.echo(message, err=True)
 
 
 def is_terminal() -> bool:
@@ -290,6 +345,38 @@ def parse_assignments(items: Sequence[str], option: str = "--set") -> dict[str, 
     return changes
 
 
+def revision_lines(revisions: Sequence[Any], *, main: str) -> list[str]:
+    """The history of a record as lines a person reads, oldest first: what changed, who, when,
+    and why (a revision's note); ``main`` is the record's own table (its parts show their ids).
+
+    Empty when the record was only ever created.
+    """
+    from matdoe.db.store import changes_between
+
+    if not any(r.action != "insert" or r.note for r in revisions):
+        return []
+    previous: dict[tuple[str, int], dict[str, Any]] = {}
+    lines = []
+    for revision in revisions:
+        key = (revision.table_name, revision.record_id)
+        what = (
+            main if revision.table_name == main else f"{revision.table_name} {revision.record_id}"
+        )
+        when = f"  {revision.changed_at:%Y-%m-%d %H:%M} {revision.changed_by}"
+        note = f" [{revision.note}]" if revision.note else ""
+        if revision.action == "insert":
+            if revision.table_name == main or note or key in previous:
+                lines.append(f"{when}: {what} created{note}")
+        elif revision.action == "delete":
+            lines.append(f"{when}: {what} deleted{note}")
+        else:
+            changed = changes_between(previous.get(key, {}), revision.data)
+            text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
+            lines.append(f"{when}: {what} {text}{note}".rstrip())
+        previous[key] = revision.data
+    return lines
+
+
 FORCE_OPTION_HELP = "store values outside the plausible ranges anyway (noted in the history)"
 
 
@@ -297,7 +384,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if math.isnan(value):
+        if not math.isfinite(value):
             return ""
         if value != 0 and (abs(value) < 1e-2 or abs(value) >= 1e5):
             return f"{value:.3g}"
@@ -305,24 +392,63 @@ def _text(value: Any) -> str:
     if isinstance(value, dict | list):
         import json
 
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(plain(value), ensure_ascii=False)
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as strict JSON types: NaN and infinities become None (JSON null), numpy
+    numbers Python numbers, dates ISO text, tuples lists, anything else its text.
+
+    >>> plain({"a": float("nan"), "b": (1, 2.5), "c": None})
+    {'a': None, 'b': [1, 2.5], 'c': None}
+    """
+    import datetime as dt
+
+    if value is None or isinstance(value, bool | str):
+        return value
+    if hasattr(value, "item") and not isinstance(value, dict | list | tuple):
+        value = value.item()  # numpy scalars
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def _csv_cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, float):
+        return repr(value)
     return str(value)
 
 
 def render(
     rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None
 ) -> str:
-    """Rows as an aligned text table, CSV, or JSON."""
+    """Rows as a table (rich on a terminal, aligned text otherwise), CSV, or strict JSON.
+
+    JSON is standard (``null`` for missing and non-finite numbers, never ``NaN``); CSV cells are
+    flat (a nested value is JSON text) and numbers keep every digit.
+    """
     import json
 
-    columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == Format.json:
-        return json.dumps(
-            [{c: r.get(c) for c in columns} for r in rows],
-            indent=1,
-            ensure_ascii=False,
-            default=str,
-        )
+        shown = [r if columns is None else {c: r.get(c) for c in columns} for r in rows]
+        return json.dumps([plain(r) for r in shown], indent=1, ensure_ascii=False, allow_nan=False)
+    columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == Format.csv:
         import csv
         import io
@@ -331,12 +457,11 @@ def render(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            value = [row.get(c) for c in columns]
-            writer.writerow(
-                ["" if v is None else (repr(v) if isinstance(v, float) else v) for v in value]
-            )
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
         return buffer.getvalue().rstrip("\n")
     cells = [[_text(r.get(c)) for c in columns] for r in rows]
+    if sys.stdout.isatty():
+        return _rich_table(columns, cells)
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -344,6 +469,87 @@ def render(
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]
     return "\n".join(lines)
+
+
+def _rich_table(columns: list[str], cells: list[list[str]]) -> str:
+    """A table fitted to the terminal's width (rich folds long cells instead of wrapping rows)."""
+    import shutil
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    console = Console(width=shutil.get_terminal_size().columns, highlight=False)
+    with console.capture() as captured:
+        console.print(table)
+    return captured.get().rstrip("\n")
+
+
+def stream_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:
+    """Write rows as CSV to stdout as they come (a 100,000-sample list never sits in memory).
+
+    Returns the number of rows written.
+    """
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        count += 1
+    sys.stdout.flush()
+    return count
+
+
+def nested_samples(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flat sample rows (``matdoe.db.store.flat_rows``) as sample objects with a nested pellet
+    and measurements: the JSON layout ``sample import`` reads."""
+    from matdoe.tables import MEASUREMENT_FIELDS
+
+    samples: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        label = row["label"]
+        if label not in samples:
+            sample = {
+                k: v
+                for k, v in row.items()
+                if not k.startswith(("pellet_", "measurement_"))
+                and k not in MEASUREMENT_FIELDS
+                and v is not None
+            }
+            sample.update(
+                {k: v for k, v in row.items() if k in ("source", "citation", "notes") and v}
+            )
+            pellet = {
+                k.removeprefix("pellet_"): v
+                for k, v in row.items()
+                if k.startswith("pellet_") and v is not None
+            }
+            if pellet:
+                sample["pellet"] = pellet
+            sample["measurements"] = []
+            samples[label] = sample
+        measurement = {
+            k: v
+            for k, v in row.items()
+            if k in MEASUREMENT_FIELDS
+            and k not in ("source", "citation", "notes")
+            and v is not None
+        }
+        own = {
+            k.removeprefix("measurement_"): v
+            for k, v in row.items()
+            if k.startswith("measurement_") and v is not None
+        }
+        if measurement or own:
+            samples[label]["measurements"].append({**measurement, **own})
+    return list(samples.values())
 
 
 def output(
@@ -367,3 +573,5 @@ def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
 
 DB_OPTION_HELP = "database URL (default: $MATDOE_DB, else sqlite:///matdoe.db in this folder)"
 FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="output format")
+CAMPAIGN_HELP = "campaign name (default: the only open campaign; see `matdoe campaign list`)"
+CAMPAIGN_OPTION = typer.Option(None, "--campaign", "-c", help=CAMPAIGN_HELP, show_default=False)

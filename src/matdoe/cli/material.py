@@ -16,6 +16,7 @@ from matdoe.cli.common import (
     new_app,
     output,
     parse_assignments,
+    revision_lines,
     transaction,
 )
 
@@ -130,7 +131,7 @@ def show(ctx: typer.Context, name: str = typer.Argument(...), fmt: Format = FORM
         material = find_material(session, name)
         row = material_row(material)
         revisions = history(session, "material", material.id)
-        lines = _history_lines(revisions)
+        lines = revision_lines(revisions, main="material")
     if fmt == Format.table:
         pairs: list[tuple[str, Any]] = list(row.items())
         derivation = density_derivation(
@@ -147,25 +148,6 @@ def show(ctx: typer.Context, name: str = typer.Argument(...), fmt: Format = FORM
             typer.echo("\nHistory\n" + "\n".join(lines))
     else:
         output([row], fmt)
-
-
-def _history_lines(revisions: list[Any]) -> list[str]:
-    import itertools
-
-    from matdoe.db.store import changes_between
-
-    if len(revisions) < 2:
-        return []
-    lines = []
-    for older, newer in itertools.pairwise(revisions):
-        changed = changes_between(older.data, newer.data)
-        text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
-        note = f" [{newer.note}]" if newer.note else ""
-        lines.append(
-            f"  {newer.changed_at:%Y-%m-%d %H:%M} {newer.changed_by} {newer.action}: {text}{note}"
-        )
-    lines.append(f"  {revisions[0].changed_at:%Y-%m-%d %H:%M} {revisions[0].changed_by}: created")
-    return lines
 
 
 @app.command("edit")

@@ -143,13 +143,22 @@ def list_(
     kind: str | None = typer.Option(None, help="only this kind"),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """List measurements."""
+    """List measurements with their ids (for `measure edit` and `measure delete`).
+
+    ``-f csv`` writes them with their samples' fields, one row per measurement: the layout
+    `matdoe sample import` reads, so the list imports back into another database.
+    """
     from sqlalchemy import select
 
+    from matdoe.cli.common import stream_csv
     from matdoe.db.models import Measurement, Sample
-    from matdoe.db.store import find_sample
+    from matdoe.db.store import find_sample, flat_columns, flat_rows
 
     with transaction(ctx, read_only=True) as session:
+        if fmt == Format.csv:
+            rows_out = flat_rows(session, label=label, kind=kind, measured_only=True)
+            stream_csv(rows_out, flat_columns())
+            return
         query = (
             select(Measurement, Sample.label).join(Sample).order_by(Sample.label, Measurement.id)
         )

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from matdoe.cli.common import (
+    CAMPAIGN_OPTION,
     FORMAT_OPTION,
     Format,
     info,
@@ -21,12 +22,10 @@ from matdoe.cli.common import (
     new_app,
     output,
     plot_folder,
-    plot_target,
     render,
     save_figure,
     transaction,
 )
-from matdoe.cli.suggestion import CAMPAIGN_OPTION
 from matdoe.errors import InvalidRecordError
 
 app = new_app("The models: Gaussian processes of a campaign's measured objectives.")
@@ -51,8 +50,7 @@ def _training(session: Any, campaign: str | None, objective: str | None) -> tupl
     if objective is not None:
         if objective not in names:
             raise InvalidRecordError(
-                f"--objective {objective!r}: campaign {chosen.name!r} models "
-                f"{', '.join(names)}"
+                f"--objective {objective!r}: campaign {chosen.name!r} models {', '.join(names)}"
             )
         names = [objective]
     return definition, [training_table(session, chosen, objective=name) for name in names]
@@ -173,9 +171,9 @@ def report(
     ctx: typer.Context,
     campaign: str | None = CAMPAIGN_OPTION,
     objective: str | None = typer.Option(None, help=OBJECTIVE_HELP, show_default=False),
-    plots: Path | None = typer.Option(None, help="save parity.png and calibration.png here"),
-    plot: Path | None = typer.Option(
-        None, help="save the measured Pareto front (several objectives) to this .png"
+    plots: Path | None = typer.Option(
+        None,
+        help="save parity.png and calibration.png here (and pareto.png for several objectives)",
     ),
     folds: int = typer.Option(5, min=2, help="cross-validation folds (whole recipes held out)"),
 ) -> None:
@@ -184,9 +182,8 @@ def report(
 
     if plots is not None:
         plot_folder(plots, "--plots")
-    plot_target(plot, "--plot")
     with transaction(ctx) as session:
-        definition, tables = _training(session, campaign, objective)
+        _definition, tables = _training(session, campaign, objective)
         view = campaign_view(session, tables[0].campaign)
         name = tables[0].campaign.name
     for data in tables:
@@ -195,13 +192,10 @@ def report(
     if view.several_objectives:
         typer.echo(f"\nPareto front of {name} (measured; objectives {'; '.join(view.objectives)})")
         typer.echo(render(view.front, Format.table) if view.front else "no batch has them all yet")
-        if plot is not None:
-            from matdoe.cli.campaign import _save_front
+        if plots is not None and view.front:
+            from matdoe.cli.campaign import save_front
 
-            _save_front(view.table, plot, name)
-            info(f"saved {plot}")
-    elif plot is not None:
-        raise InvalidRecordError(f"--plot: campaign {name} has one objective, so no Pareto front")
+            info(f"saved {save_front(view.table, plots, name)}")
 
 
 @app.command("predict")

@@ -251,12 +251,17 @@ def import_samples(
     """Add every sample of a file with its measurements: all of them, or none."""
     from matdoe.db import session_factory
     from matdoe.db.bulk import prepare_samples, write_samples
-    from matdoe.tables import iter_samples
+    from matdoe.tables import Problems, iter_samples
 
     engine, factory = open_database(ctx)
+    problems = Problems(path.name)
+    notes: list[str] = []
     # Checked and computed first without any lock, then written in one short transaction.
     with session_factory(engine, read_only=True).begin() as session:
-        prepared = prepare_samples(session, iter_samples(path), force=force)
+        items = iter_samples(path, problems=problems, notes=notes)
+        prepared = prepare_samples(session, items, force=force, problems=problems)
+    for note in notes:
+        info(note)
     with prepared, factory.begin() as session:
         write_samples(session, prepared)
     info(
@@ -278,9 +283,15 @@ def list_(
     source: str | None = typer.Option(None, help="measured, paper or simulated"),
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """List samples with their recipe and best conductivity near 30 and 60 °C."""
+    """List samples with their recipe and best conductivity near 30 and 60 °C.
+
+    ``-f csv`` writes every field, one row per measurement: the layout `matdoe sample import`
+    reads, so a list exported to a spreadsheet imports back unchanged; ``-f json`` the same as
+    sample objects with nested measurements.
+    """
     from matdoe import units
-    from matdoe.db.store import SampleFilter, list_samples
+    from matdoe.cli.common import nested_samples, stream_csv
+    from matdoe.db.store import SampleFilter, flat_columns, flat_rows, list_samples
 
     flt = SampleFilter(
         scaffold=silica,
@@ -293,13 +304,14 @@ def list_(
         source=source,
     )
     with transaction(ctx, read_only=True) as session:
+        if fmt == Format.csv:
+            stream_csv(flat_rows(session, flt), flat_columns())
+            return
+        if fmt == Format.json:
+            output(nested_samples(flat_rows(session, flt)), fmt)
+            return
         rows = list_samples(session, flt)
-    output(
-        rows,
-        fmt,
-        LIST_COLUMNS if fmt == Format.table else None,
-        empty="no samples match; add one with `matdoe sample add`",
-    )
+    output(rows, fmt, LIST_COLUMNS, empty="no samples match; add one with `matdoe sample add`")
 
 
 @app.command("show")
@@ -309,15 +321,23 @@ def show(
     fmt: Format = FORMAT_OPTION,
     history: bool = typer.Option(True, help="list earlier versions of the record"),
 ) -> None:
-    """Show a sample: recipe, pellet, measurements, fits and the history of edits."""
-    from matdoe.db.store import find_sample, sample_record
+    """Show a sample: recipe, pellet, measurements, fits and the history of edits.
+
+    ``-f csv`` gives the sample's flat rows (as `sample list -f csv`), ``-f json`` the sample
+    object with its pellet and measurements (both import back with `sample import`).
+    """
+    from matdoe.cli.common import stream_csv
+    from matdoe.db.store import find_sample, flat_columns, flat_rows, sample_record
 
     with transaction(ctx, read_only=True) as session:
         sample = find_sample(session, label)
+        if fmt == Format.csv:
+            stream_csv(flat_rows(session, label=label), flat_columns())
+            return
         record = sample_record(sample, with_measurements=True)
         view = _sample_view(session, sample, with_history=history)
-    if fmt != Format.table:
-        output([record.model_dump(mode="json")], fmt)
+    if fmt == Format.json:
+        output([record.dump()], fmt)
         return
     typer.echo(view)
 
@@ -452,34 +472,11 @@ def _sample_view(session: Any, sample: Any, *, with_history: bool) -> str:
 
 
 def history_lines(session: Any, sample: Any) -> list[str]:
-    """Every change of the sample, its pellets and its measurements, newest last."""
-    from matdoe.db.store import changes_between, record_history
+    """Every change of the sample, its pellets and its measurements, oldest first."""
+    from matdoe.cli.common import revision_lines
+    from matdoe.db.store import record_history
 
-    revisions = record_history(session, sample)
-    if not any(r.action != "insert" or r.note for r in revisions):
-        return []  # only creations: nothing was changed
-    previous: dict[tuple[str, int], dict[str, Any]] = {}
-    lines = []
-    for revision in revisions:
-        key = (revision.table_name, revision.record_id)
-        what = (
-            "sample"
-            if revision.table_name == "sample"
-            else f"{revision.table_name} {revision.record_id}"
-        )
-        when = f"  {revision.changed_at:%Y-%m-%d %H:%M} {revision.changed_by}"
-        note = f" [{revision.note}]" if revision.note else ""
-        if revision.action == "insert":
-            if revision.table_name == "sample" or note or key in previous:
-                lines.append(f"{when}: {what} created{note}")
-        elif revision.action == "delete":
-            lines.append(f"{when}: {what} deleted{note}")
-        else:
-            changed = changes_between(previous.get(key, {}), revision.data)
-            text = "; ".join(f"{k}: {a!r} → {b!r}" for k, (a, b) in changed.items())
-            lines.append(f"{when}: {what} {text}{note}".rstrip())
-        previous[key] = revision.data
-    return lines
+    return revision_lines(record_history(session, sample), main="sample")
 
 
 @app.command("edit")

@@ -6,14 +6,20 @@ from pathlib import Path
 
 import typer
 
-from matdoe.cli.common import FORMAT_OPTION, Format, info, new_app, output, transaction
+from matdoe.cli.common import (
+    CAMPAIGN_OPTION,
+    FORMAT_OPTION,
+    Format,
+    info,
+    new_app,
+    output,
+    transaction,
+)
 from matdoe.errors import InvalidRecordError
 
 app = new_app("Suggestions: list what the model proposed, and abandon what will not be made.")
 
 STRATEGIES = ("gp-ei", "gp-ucb", "gp-ehvi", "gp-parego", "optuna-tpe", "optuna-gp", "random")
-CAMPAIGN_HELP = "campaign name (default: the only open campaign; see `matdoe campaign list`)"
-CAMPAIGN_OPTION = typer.Option(None, "--campaign", "-c", help=CAMPAIGN_HELP, show_default=False)
 
 
 def suggest_command(
@@ -168,12 +174,15 @@ def list_(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List suggestions with their predictions and, once made, the measured value."""
-    from matdoe.campaign import resolve_campaign, suggestion_table
+    from matdoe.campaign import has_campaigns, resolve_campaign, suggestion_table
 
     if every and campaign is not None:
         raise InvalidRecordError("give --campaign NAME or --all, not both")
     with transaction(ctx, read_only=True) as session:
-        chosen = None if every else resolve_campaign(session, campaign)
+        if every or (campaign is None and not has_campaigns(session)):
+            chosen = None  # a read-only command creates no default campaign
+        else:
+            chosen = resolve_campaign(session, campaign)
         rows = suggestion_table(session, status=status, campaign=chosen)
     output(rows, fmt, empty="no suggestions yet; ask with `matdoe suggest`")
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from matdoe.db.models import Fit, Material, Measurement, Pellet, Revision, Sample, Suggestion
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
 from matdoe.records import PelletRecord, SampleRecord
-from matdoe.tables import SampleItem
+from matdoe.tables import Problems, SampleItem
 
 CHUNK = 5_000  # rows of one table per INSERT (and per spooled chunk)
 _SAMPLE_SKIP = {"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
@@ -143,14 +143,20 @@ def _check_labels(session: Session, labels: Iterable[str]) -> None:
 
 
 def prepare_samples(
-    session: Session, items: Iterable[SampleItem], *, force: bool = False
+    session: Session,
+    items: Iterable[SampleItem],
+    *,
+    force: bool = False,
+    problems: Problems | None = None,
 ) -> PreparedImport:
     """Pass 1: validate and compute every row, spooled to disk; the database is only read.
 
     Implausible values (:mod:`matdoe.plausibility`) are refused unless ``force``; forced ones
     are noted in the history of the sample's records (``PreparedImport.notes``).
 
-    Raises the first problem as one :class:`~matdoe.errors.MatdoeError`; nothing is written.
+    Every bad sample or measurement is collected (with those the reader found, when it shares
+    ``problems``) and refused together as one :class:`~matdoe.errors.MatdoeError` naming up to
+    ten of them; nothing is written.
     """
     from matdoe.db.store import (
         _masses,
@@ -161,94 +167,105 @@ def prepare_samples(
     )
     from matdoe.plausibility import enforce
 
+    # Closed by the caller (PreparedImport is a context manager), or below on failure.
+    prepared = PreparedImport(spool=tempfile.TemporaryFile(prefix="matdoe-import-"))  # noqa: SIM115
+    materials: dict[str, Material] = {}
+    suggestions: dict[int, str] = {}
+    now = utcnow_naive()
+
     def check(label: str, found: list[str], where: str) -> None:
         note = enforce(found, force=force, where=where)
         if note:
             previous = prepared.notes.get(label)
             prepared.notes[label] = f"{previous}; {note}" if previous else note
 
-    # Closed by the caller (PreparedImport is a context manager), or below on failure.
-    prepared = PreparedImport(spool=tempfile.TemporaryFile(prefix="matdoe-import-"))  # noqa: SIM115
+    def material(name: str) -> Material:
+        if name not in materials:
+            materials[name] = find_material(session, name)
+        return materials[name]
+
+    def sample_entry(item: SampleItem) -> tuple[Any, ...]:
+        record = item.sample
+        assert record is not None
+        if record.label in prepared.samples:
+            raise InvalidRecordError(f"{item.where}: the label {record.label!r} repeats")
+        host = material(record.host)
+        scaffold = material(record.scaffold) if record.scaffold else None
+        check(record.label, sample_problems(record, host, scaffold), item.where)
+        masses = _masses(record, host, scaffold)
+        if record.suggestion_id is not None:
+            if record.suggestion_id in suggestions:
+                raise InvalidRecordError(
+                    f"{item.where}: suggestion {record.suggestion_id} is already claimed by "
+                    f"sample {suggestions[record.suggestion_id]!r} of this file; one sample "
+                    "realises one suggestion"
+                )
+            suggestions[record.suggestion_id] = record.label
+        row = {
+            **record.model_dump(exclude=_SAMPLE_SKIP),
+            "host_id": host.id,
+            "scaffold_id": scaffold.id if scaffold else None,
+            "host_mg": masses.host_mg,
+            "scaffold_mg": masses.scaffold_mg,
+            "batch_mg": masses.batch_mg,
+            "masses_source": masses.source,
+            "created_at": now,
+            "updated_at": now,
+        }
+        pellet_row = None
+        geometry = None
+        if record.pellet is not None:
+            pellet_row = {**record.pellet.model_dump(), "created_at": now, "updated_at": now}
+            geometry = geometry_of(record.pellet)
+            prepared.n_pellets += 1
+        index = len(prepared.samples)
+        prepared.samples[record.label] = _SampleState(index, geometry)
+        return ("s", index, row, pellet_row)
+
+    def measurement_entry(item: SampleItem) -> tuple[Any, ...]:
+        state = prepared.samples.get(item.label)
+        if state is None:  # only a broken reader yields a measurement before its sample
+            raise InvalidRecordError(f"{item.where}: measurement of an unknown sample")
+        assert item.measurement is not None
+        values = measurement_values(
+            item.measurement,
+            label=item.label,
+            pellet=state.pellet,  # type: ignore[arg-type]
+            where=item.where,
+        )
+        check(item.label, measurement_problems(values), f"{item.where} of sample {item.label!r}")
+        uses_pellet = "pellet_id" in values
+        values["pellet_id"] = None
+        values.update(created_at=now, updated_at=now)
+        if values.get("kind") == "eis" and values.get("sigma_s_cm") is not None:
+            if state.temperatures is None:
+                state.temperatures = set()
+            if len(state.temperatures) < 3:
+                state.temperatures.add(round(values.get("temperature_k") or 0.0, 1))
+        prepared.n_measurements += 1
+        return ("m", state.index, values, uses_pellet, item.label)
+
+    found = problems if problems is not None else Problems("import")
+    refused: set[str] = set()
     try:
-        materials: dict[str, Material] = {}
-
-        def material(name: str) -> Material:
-            if name not in materials:
-                materials[name] = find_material(session, name)
-            return materials[name]
-
-        now = utcnow_naive()
-        suggestions: dict[int, str] = {}
         chunk: list[tuple[Any, ...]] = []
         for item in items:
-            if item.sample is not None:
-                record = item.sample
-                if record.label in prepared.samples:
-                    raise InvalidRecordError(f"{item.where}: the label {record.label!r} repeats")
-                host = material(record.host)
-                scaffold = material(record.scaffold) if record.scaffold else None
-                check(record.label, sample_problems(record, host, scaffold), item.where)
-                masses = _masses(record, host, scaffold)
-                if record.suggestion_id is not None:
-                    if record.suggestion_id in suggestions:
-                        raise InvalidRecordError(
-                            f"{item.where}: suggestion {record.suggestion_id} is already "
-                            f"claimed by sample {suggestions[record.suggestion_id]!r} of this "
-                            "file; one sample realises one suggestion"
-                        )
-                    suggestions[record.suggestion_id] = record.label
-                row = {
-                    **record.model_dump(exclude=_SAMPLE_SKIP),
-                    "host_id": host.id,
-                    "scaffold_id": scaffold.id if scaffold else None,
-                    "host_mg": masses.host_mg,
-                    "scaffold_mg": masses.scaffold_mg,
-                    "batch_mg": masses.batch_mg,
-                    "masses_source": masses.source,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                pellet_row = None
-                geometry = None
-                if record.pellet is not None:
-                    pellet_row = {
-                        **record.pellet.model_dump(),
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    geometry = geometry_of(record.pellet)
-                    prepared.n_pellets += 1
-                index = len(prepared.samples)
-                prepared.samples[record.label] = _SampleState(index, geometry)
-                chunk.append(("s", index, row, pellet_row))
-            if item.measurement is not None:
-                state = prepared.samples.get(item.label)
-                if state is None:  # only a broken reader yields a measurement before its sample
-                    raise InvalidRecordError(f"{item.where}: measurement of an unknown sample")
-                values = measurement_values(
-                    item.measurement,
-                    label=item.label,
-                    pellet=state.pellet,  # type: ignore[arg-type]
-                    where=item.where,
-                )
-                check(
-                    item.label,
-                    measurement_problems(values),
-                    f"{item.where} of sample {item.label!r}",
-                )
-                uses_pellet = "pellet_id" in values
-                values["pellet_id"] = None
-                values.update(created_at=now, updated_at=now)
-                if values.get("kind") == "eis" and values.get("sigma_s_cm") is not None:
-                    if state.temperatures is None:
-                        state.temperatures = set()
-                    if len(state.temperatures) < 3:
-                        state.temperatures.add(round(values.get("temperature_k") or 0.0, 1))
-                prepared.n_measurements += 1
-                chunk.append(("m", state.index, values, uses_pellet, item.label))
+            if item.label in refused:
+                continue  # a measurement of a sample that was refused already
+            try:
+                if item.sample is not None:
+                    chunk.append(sample_entry(item))
+                if item.measurement is not None:
+                    chunk.append(measurement_entry(item))
+            except (InvalidRecordError, NotFoundError) as exc:
+                found.add(exc)
+                if item.sample is not None:
+                    refused.add(item.label)
+                continue
             if len(chunk) >= CHUNK:
                 pickle.dump(chunk, prepared.spool, protocol=pickle.HIGHEST_PROTOCOL)
                 chunk = []
+        found.raise_if_any()
         if chunk:
             pickle.dump(chunk, prepared.spool, protocol=pickle.HIGHEST_PROTOCOL)
         prepared.suggestion_ids = sorted(suggestions)

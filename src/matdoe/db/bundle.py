@@ -537,9 +537,24 @@ def read_bundle(path: Path, *, verify: bool = True) -> dict[str, list[dict[str, 
 
 
 def database_is_empty(session: Session) -> bool:
-    """True when no table holds a row, apart from campaigns that `matdoe init` created."""
+    """True when no table holds a row, apart from what `matdoe init` creates itself.
+
+    `matdoe init` creates the default campaign, and its creation is a revision row of table
+    ``campaign``; both are replaced by the export's own campaigns.
+    """
+    revision, campaign = _table("revision"), _table("campaign")
+    names = list(session.scalars(select(campaign.c.name)))
+    if names not in ([], ["default"]):
+        return False  # a campaign a person created or renamed is data
     for name in TABLES:
-        if name != "campaign" and session.scalar(select(func.count()).select_from(_table(name))):
+        if name == "campaign":
+            continue
+        query = select(func.count()).select_from(_table(name))
+        if name == "revision":
+            query = query.where(
+                (revision.c.table_name != "campaign") | (revision.c.action != "insert")
+            )
+        if session.scalar(query):
             return False
     return True
 
@@ -557,6 +572,8 @@ def import_bundle(session: Session, path: Path, *, verify: bool = True) -> dict[
             "use `matdoe sample import`"
         )
     # `matdoe init` creates the default campaign; the export brings its own.
+    revision = _table("revision")
+    session.execute(revision.delete().where(revision.c.table_name == "campaign"))
     session.execute(_table("campaign").delete())
     # Core inserts: no ORM events, so the restored history is not extended by the restore.
     for name in TABLES:

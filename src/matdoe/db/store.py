@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -525,6 +525,112 @@ def list_samples(session: Session, flt: SampleFilter | None = None) -> list[dict
         }
         for row in samples
     ]
+
+
+def flat_columns() -> list[str]:
+    """The columns of a flat sample file, in the order ``sample list -f csv`` writes them.
+
+    The same layout ``sample import`` reads: sample fields, ``pellet_*`` fields, then the
+    fields of one measurement per row (its own notes, source and citation as
+    ``measurement_*``).
+    """
+    from matdoe.tables import MEASUREMENT_PREFIXED, PELLET_FIELDS
+
+    sample = [f for f in SampleRecord.model_fields if f not in _NOT_EXPORTED]
+    pellet = [f"pellet_{f}" for f in PELLET_FIELDS]
+    measurement = [f for f in MeasurementRecord.model_fields if f not in MEASUREMENT_PREFIXED] + [
+        f"measurement_{f}" for f in MEASUREMENT_PREFIXED
+    ]
+    return [*sample, *pellet, *measurement]
+
+
+# A suggestion id means nothing in another database; the masses are written only when they
+# were weighed (derived ones are computed again from vol% and densities on import).
+_NOT_EXPORTED = {"pellet", "measurements", "suggestion_id"}
+
+
+def flat_rows(
+    session: Session,
+    flt: SampleFilter | None = None,
+    *,
+    label: str | None = None,
+    kind: str | None = None,
+    measured_only: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Samples as flat rows that ``sample import`` reads back (:func:`flat_columns`).
+
+    One row per measurement (the sample's columns repeated), or one row for a sample without
+    measurements (unless ``measured_only``). Read with plain queries in id order, merged as a
+    stream: memory does not grow with the number of samples.
+
+    Args:
+        flt: Which samples (as ``sample list`` filters them).
+        label: Only this sample.
+        kind: Only measurements of this kind.
+        measured_only: Leave out samples without (matching) measurements.
+    """
+    from itertools import groupby
+
+    query = _filtered(session, flt or SampleFilter())
+    if label is not None:
+        query = query.where(Sample.id == find_sample(session, label).id)
+    sample_ids = query.with_only_columns(Sample.id).subquery()
+    materials = {m.id: m.name for m in session.scalars(select(Material))}
+    pellets: dict[int, Any] = {}
+    for pellet in session.execute(
+        select(Pellet.__table__)
+        .where(Pellet.sample_id.in_(select(sample_ids.c.id)))
+        .order_by(Pellet.id)
+    ).mappings():
+        pellets.setdefault(pellet["sample_id"], pellet)
+    measurement_query = (
+        select(Measurement.__table__)
+        .where(Measurement.sample_id.in_(select(sample_ids.c.id)))
+        .order_by(Measurement.sample_id, Measurement.id)
+        .execution_options(yield_per=5000)
+    )
+    if kind is not None:
+        measurement_query = measurement_query.where(Measurement.kind == kind)
+    groups = groupby(session.execute(measurement_query).mappings(), key=lambda m: m["sample_id"])
+    pending: Any = next(groups, None)
+    sample_fields = [f for f in SampleRecord.model_fields if f not in _NOT_EXPORTED]
+    pellet_fields = list(PelletRecord.model_fields)
+    measurement_fields = list(MeasurementRecord.model_fields)
+    for sample in session.execute(
+        query.with_only_columns(Sample.__table__).execution_options(yield_per=5000)
+    ).mappings():
+        base: dict[str, Any] = {}
+        for field in sample_fields:
+            if field == "host":
+                base[field] = materials.get(sample["host_id"])
+            elif field == "scaffold":
+                base[field] = materials.get(sample["scaffold_id"])
+            elif field in ("host_mg", "scaffold_mg") and sample["masses_source"] != "weighed":
+                base[field] = None
+            else:
+                base[field] = sample[field]
+        first_pellet = pellets.get(sample["id"])
+        for field in pellet_fields:
+            base[f"pellet_{field}"] = first_pellet[field] if first_pellet is not None else None
+        while pending is not None and pending[0] < sample["id"]:
+            pending = next(groups, None)
+        rows = []
+        if pending is not None and pending[0] == sample["id"]:
+            for measurement in pending[1]:
+                row = dict(base)
+                for field in measurement_fields:
+                    value = measurement[field]
+                    key = (
+                        f"measurement_{field}"
+                        if field in ("notes", "source", "citation")
+                        else field
+                    )
+                    row[key] = value
+                rows.append(row)
+            pending = next(groups, None)
+        if not rows and not measured_only:
+            rows.append(dict(base))
+        yield from rows
 
 
 # --------------------------------------------------------------------------- measurements

@@ -55,7 +55,7 @@ def pareto_mask(values: Any, maximize: Sequence[bool] | None = None) -> np.ndarr
     ge = (v[:, None, :] >= v[None, :, :]).all(axis=2)  # ge[i, j]: i at least as good as j
     gt = (v[:, None, :] > v[None, :, :]).any(axis=2)
     dominated = (ge & gt).any(axis=0)
-    return ~dominated
+    return np.asarray(~dominated)
 
 
 def staircase(front: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
