@@ -291,3 +291,102 @@ def test_head_constant_matches_the_migration_scripts() -> None:
     from matdoe.db.migrate import HEAD
 
     assert head_revision() == HEAD
+
+
+# The default campaign as matdoe at revision 0004 stored it (the first space layout: no field
+# names, no recipe, one ``objective``), with a batch of suggestions, one of them made.
+SPACE_AT_0004 = {
+    "parameters": [
+        {
+            "type": "categorical",
+            "name": "silica",
+            "choices": ["SiO2-A200", "SiO2-A380"],
+            "descriptors": {
+                "SiO2-A200": {"bet_m2_g": 191.2, "mesoporous": 0.0},
+                "SiO2-A380": {"bet_m2_g": 349.2, "mesoporous": 0.0},
+            },
+        },
+        {"type": "float", "name": "vol_pct", "low": 5.0, "high": 60.0, "step": 0.5, "log": False},
+        {"type": "float", "name": "milling_h", "low": 0.5, "high": 12.0, "step": 0.25},
+    ],
+    "constraints": [],
+    "conditions": [
+        {
+            "name": "temperature_c",
+            "low": 20.0,
+            "high": 100.0,
+            "default": 30.0,
+            "transform": "inverse_temperature",
+        }
+    ],
+    "objective": {"name": "log10_sigma", "maximize": True},
+}
+
+
+def test_a_campaign_and_its_suggestions_survive_revision_0005(empty_url: str) -> None:
+    from matdoe.campaign import definition_of, resolve_campaign, suggestion_recipe, suggestion_table
+    from matdoe.db import session_factory
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as connection:
+            _fill(connection)
+            connection.execute(
+                text(
+                    "INSERT INTO campaign (name, objective, maximize, space, notes, created_at, "
+                    "updated_at) VALUES ('default', 'log10_sigma', :t, :space, 'ours', "
+                    "'2026-05-01 10:00:00', '2026-05-01 10:00:00')"
+                ),
+                {"t": True, "space": json.dumps(SPACE_AT_0004)},
+            )
+            for number, (silica, status) in enumerate(
+                [("SiO2-A200", "made"), ("SiO2-A380", "pending")], start=1
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO suggestion (campaign_id, batch, parameters, conditions, "
+                        "predicted_mean, predicted_std, strategy, status, created_at) VALUES "
+                        "(1, 1, :p, :c, -3.5, 0.2, 'gp-ei', :s, '2026-05-02 10:00:00')"
+                    ),
+                    {
+                        "p": json.dumps(
+                            {"silica": silica, "vol_pct": 20.0 * number, "milling_h": 2.0}
+                        ),
+                        "c": json.dumps({"temperature_c": 30.0}),
+                        "s": status,
+                    },
+                )
+            connection.execute(text("UPDATE sample SET suggestion_id = 1 WHERE id = 1"))
+        upgrade(engine)
+        with session_factory(engine).begin() as session:
+            campaign = resolve_campaign(session)
+            assert (campaign.id, campaign.name, campaign.status, campaign.notes) == (
+                1, "default", "open", "ours",
+            )  # fmt: skip
+            definition = definition_of(campaign)
+            assert dict(definition.fields) == {
+                "silica": "scaffold", "vol_pct": "scaffold_vol_pct", "milling_h": "milling_h",
+            }  # fmt: skip
+            assert definition.host == "Na2B12H12"
+            assert [(o.name, o.maximize) for o in definition.objectives] == [("log10_sigma", True)]
+            rows = suggestion_table(session, campaign=campaign)
+            assert [(r["id"], r["status"], r["silica"], r["vol_pct"]) for r in rows] == [
+                (1, "made", "SiO2-A200", 20.0),
+                (2, "pending", "SiO2-A380", 40.0),
+            ]
+            assert rows[0]["samples"] == "S-35-A200"
+            assert rows[0]["predicted_log10_sigma"] == -3.5
+            recipe = suggestion_recipe(session, 2)
+            assert (recipe["host"], recipe["scaffold"], recipe["scaffold_vol_pct"]) == (
+                "Na2B12H12", "SiO2-A380", 40.0,
+            )  # fmt: skip
+        with engine.connect() as connection:
+            history = connection.execute(
+                text("SELECT action, data FROM revision WHERE table_name = 'campaign' ORDER BY id")
+            ).all()
+        assert [action for action, _ in history] == ["insert", "update"]
+        first = history[0][1] if isinstance(history[0][1], dict) else json.loads(history[0][1])
+        assert first["space"]["objective"] == {"name": "log10_sigma", "maximize": True}
+    finally:
+        engine.dispose()
