@@ -366,9 +366,11 @@ class TrainingData:
         from matdoe.surrogate import fit_surrogate
 
         if len(self.table) < 2:
+            other = self.left_out.get(_LEFT_OUT_OTHER, 0)
+            elsewhere = f" ({other} of batches outside its recipe)" if other else ""
             raise InsufficientDataError(
-                f"the model needs at least 2 {self._what()}; the database has "
-                f"{len(self.table)}. Record more with `matdoe measure add`"
+                f"the model needs at least 2 {self._what()}; campaign {self.campaign.name!r} "
+                f"has {len(self.table)}{elsewhere}. Record more with `matdoe measure add`"
             )
         return fit_surrogate(self.table[self.columns], self.space, objective=self.objective)
 
