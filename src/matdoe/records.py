@@ -563,6 +563,15 @@ _FIELD_HELP = (
 )
 
 
+#: What a space file's ``field`` may be, for editors reading the JSON Schema (the record's
+#: own check gives the clearer error).
+_FIELD_PATTERN = (
+    "^("
+    + "|".join(CATEGORICAL_SAMPLE_FIELDS + NUMERIC_SAMPLE_FIELDS)
+    + r"|extra\.[A-Za-z_][A-Za-z0-9_]{0,59})$"
+)
+
+
 def _field_of(name: str, field: str | None) -> str:
     if field is None:
         field = LEGACY_FIELDS.get(name, name)
@@ -582,7 +591,9 @@ def _field_of(name: str, field: str | None) -> str:
 class CategoricalSpec(_SpaceItem):
     type: Literal["categorical"]
     name: Name
-    field: str | None = Field(default=None, description=_FIELD_HELP)
+    field: str | None = Field(
+        default=None, description=_FIELD_HELP, json_schema_extra={"pattern": _FIELD_PATTERN}
+    )
     choices: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(min_length=1)
     descriptors: dict[str, dict[str, float]] | None = Field(
         default=None, description="numeric descriptors of every choice, {choice: {name: value}}"
@@ -625,7 +636,9 @@ class CategoricalSpec(_SpaceItem):
 class NumericSpec(_SpaceItem):
     type: Literal["float", "int"]
     name: Name
-    field: str | None = Field(default=None, description=_FIELD_HELP)
+    field: str | None = Field(
+        default=None, description=_FIELD_HELP, json_schema_extra={"pattern": _FIELD_PATTERN}
+    )
     low: float
     high: float
     step: float | None = Field(default=None, gt=0)
