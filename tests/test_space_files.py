@@ -40,7 +40,7 @@ def _space(**changes: Any) -> dict[str, Any]:
                 "high": 200,
             },
             {"type": "categorical", "name": "gas", "field": "atmosphere", "choices": ["Ar", "N2"]},
-        ],  # fmt: skip
+        ],
         "conditions": CONDITIONS,
     }
     data.update(changes)
