@@ -78,6 +78,7 @@ def test_zero_rounds_builds_a_marked_folder_and_a_rerun_replaces_only_its_own_fi
     assert "Traceback" not in first.output
     assert (folder / MARKER).is_file() and (folder / "matdoe.db").is_file()
     assert "no model yet" in first.stdout
+    assert "no simulated batch has both objectives yet" in first.stdout
     # A person adds notes to the demo's folder; the next demo keeps them and renews its own db.
     (folder / "notes.txt").write_text("what I tried\n", encoding="utf-8")
     (folder / "matdoe.db").write_bytes(b"stale")
@@ -93,3 +94,33 @@ def test_an_empty_existing_folder_is_used(tmp_path: Path) -> None:
     result = _demo("--folder", str(folder), "--rounds", "0")
     assert result.exit_code == 0, result.output
     assert (folder / MARKER).is_file()
+
+
+def test_the_demo_prints_the_pareto_front_of_sigma_against_milling_hours(tmp_path: Path) -> None:
+    from matdoe.campaign import objective_table
+    from matdoe.db import make_engine, session_factory
+
+    folder = tmp_path / "demo"
+    result = _demo("--folder", str(folder), "--rounds", "1", "--batch", "4")
+    assert result.exit_code == 0, result.output
+    section = result.stdout.split("5. Two objectives")[1].split("Explore it")[0]
+    printed = {line.split()[0] for line in section.splitlines() if line.startswith("sim-")}
+    engine = make_engine(f"sqlite:///{folder / 'matdoe.db'}")
+    try:
+        with session_factory(engine).begin() as session:
+            table = objective_table(session, "na2b12h12-pareto", sources=("simulated",))
+    finally:
+        engine.dispose()
+    points = table.dropna(subset=["log10_sigma", "milling_h"])
+    front = {
+        row.sample
+        for row in points.itertuples()
+        if not any(
+            o.log10_sigma >= row.log10_sigma
+            and o.milling_h <= row.milling_h
+            and (o.log10_sigma > row.log10_sigma or o.milling_h < row.milling_h)
+            for o in points.itertuples()
+        )
+    }
+    assert len(points) == 4 and front and printed == front
+    assert (folder / "pareto.png").stat().st_size > 1000

@@ -35,8 +35,9 @@ AREA_CM2 = 0.785  # the paper's electrode area
 MARKER = ".matdoe-demo"
 MARKER_TEXT = (
     "This folder was made by `matdoe demo`. A later `matdoe demo` replaces the files it wrote\n"
-    "here (matdoe.db and its journal files, response.png, parity.png, arrhenius.png) and\n"
-    "nothing else. Delete this file to keep the demo from ever touching the folder again.\n"
+    "here (matdoe.db and its journal files, response.png, parity.png, arrhenius.png,\n"
+    "calibration.png, pareto.png) and nothing else. Delete this file to keep the demo from\n"
+    "ever touching the folder again.\n"
 )
 # Everything the demo writes; a rerun removes these and only these.
 OWN_FILES = (
@@ -48,7 +49,12 @@ OWN_FILES = (
     "parity.png",
     "calibration.png",
     "arrhenius.png",
+    "pareto.png",
 )
+#: The demo's second campaign: the same batches, two objectives (data/spaces/).
+PARETO_CAMPAIGN = "na2b12h12-pareto"
+PARETO_SPACE = ("spaces", "na2b12h12_sio2_pareto.yaml")
+PARETO_PLOT = "pareto.png"
 
 
 def _say(text: str = "") -> None:
@@ -246,12 +252,17 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
 
     _heading("4. Next suggestions at 30 °C")
     _next_suggestions(factory, batch)
+
+    _heading("5. Two objectives: sigma at 30 °C against milling hours (the cost of a batch)")
+    if _pareto_front(factory, folder):
+        plots.append(PARETO_PLOT)
     engine.dispose()
     _say()
     explore = f"Explore it: matdoe --db {url} sample list"
     if rounds:
         explore += f"   |   matdoe --db {url} sample show sim-R1-1"
     _say(explore)
+    _say(f"            matdoe --db {url} campaign show {PARETO_CAMPAIGN}")
     if plots:
         _say("Plots: " + ", ".join(str(folder / name) for name in plots))
 
@@ -375,3 +386,40 @@ def _next_suggestions(factory: Any, batch: int) -> None:
         _say(INTERVAL_NOTE)
     else:
         _say("no model yet: the first batches are spread over the space (space-filling start)")
+
+
+def _pareto_front(factory: Any, folder: Path) -> bool:
+    """Create the two-objective campaign on the same batches and print its front.
+
+    Returns whether the front was plotted (``pareto.png``).
+    """
+    from matdoe.campaign import create_campaign, load_definition
+    from matdoe.campaign.view import campaign_view
+    from matdoe.cli.common import Format, render
+    from matdoe.paths import data_file
+    from matdoe.plots import plot_pareto
+
+    definition = load_definition(data_file(*PARETO_SPACE))
+    with factory.begin() as session:
+        campaign, _ = create_campaign(
+            session, PARETO_CAMPAIGN, definition, notes="made by `matdoe demo`"
+        )
+        view = campaign_view(session, campaign, sources=SOURCES)
+    _say(
+        f"campaign {PARETO_CAMPAIGN} ({'/'.join(PARETO_SPACE)}): "
+        + "; ".join(view.objectives)
+        + ". The same simulated batches, ranked by both objectives at once:"
+    )
+    if not view.front:
+        _say("no simulated batch has both objectives yet (run some rounds, e.g. --rounds 3)")
+        return False
+    _say("Pareto front (no other batch is both more conductive and milled for less time):")
+    _say(render(view.front, Format.table))
+    objectives = [(o.name, o.maximize) for o in definition.objectives]
+    figure = plot_pareto(view.table, objectives, title=f"{PARETO_CAMPAIGN} (SIMULATED batches)")
+    figure.savefig(folder / PARETO_PLOT, dpi=150, bbox_inches="tight")
+    _say(
+        f"ask for batches that extend this front: matdoe suggest --campaign {PARETO_CAMPAIGN} "
+        "(expected hypervolume improvement)"
+    )
+    return True
