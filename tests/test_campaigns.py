@@ -373,3 +373,11 @@ def test_activation_energy_is_an_objective_from_the_stored_fits(cli: Any, tmp_pa
     assert table.loc["P-3", "log10_sigma"] == pytest.approx(-3.6, abs=0.01)
     shown = json.loads(cli("campaign", "show", "-f", "json").stdout)[0]
     assert shown["front"], "a front of sigma vs Ea"
+
+
+def test_ask_shows_the_campaign_s_own_parameters_in_its_table(li_lab: Any) -> None:
+    result = li_lab("ask", "-c", "li-al", "-n", "1")
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0].split()
+    assert header[:5] == ["id", "alumina_vol_pct", "milling_h", "rpm", "drying_c"]
+    assert "silica" not in header and "host_mg" in header

@@ -24,11 +24,8 @@ from matdoe.cli.common import (
 )
 from matdoe.errors import InvalidRecordError
 
+# In a table: the id, the campaign's parameters (the columns before ``reason``), then these.
 ASK_COLUMNS_TABLE = (
-    "id",
-    "silica",
-    "vol_pct",
-    "milling_h",
     "reason",
     "sigma_s_cm",
     "new_low95_s_cm",
@@ -73,10 +70,16 @@ def ask_command(
             campaign=campaign,
         )
     if fmt == Format.table:
-        output([{k: r[k] for k in ASK_COLUMNS_TABLE if k in r} for r in rows], fmt)
+        output([_table_row(r) for r in rows], fmt)
         info(f"asked: {len(rows)} pending suggestions; report results with `matdoe tell ID`")
     else:
         output(rows, fmt)
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    keys = list(row)
+    parameters = keys[: keys.index("reason")] if "reason" in keys else ["id"]
+    return {k: row[k] for k in (*parameters, *ASK_COLUMNS_TABLE) if k in row}
 
 
 def tell_command(
