@@ -120,11 +120,27 @@ def test_a_new_user_runs_a_li2b12h12_alumina_campaign_with_milling_speed(li_lab:
 
 
 def test_the_default_campaign_learns_nothing_from_another_campaign_s_batches(
-    li_lab: Any,
+    li_lab: Any, tmp_path: Path
 ) -> None:
-    result = li_lab("model", "fit", "--campaign", "li-al")
+    result = li_lab("model", "fit", "--campaign", "li-al", "--plots", str(tmp_path / "p"))
     assert result.exit_code == 0, result.output
     assert "12" in result.output
+    assert (tmp_path / "p" / "response.png").is_file()
+    predicted = li_lab(
+        "model", "predict", "-c", "li-al", "--set", "alumina_vol_pct=30", "--set",
+        "milling_h=4h", "--set", "rpm=400", "--set", "drying_c=150", "-f", "json",
+    )  # fmt: skip
+    assert predicted.exit_code == 0, predicted.output
+    row = json.loads(predicted.stdout)[0]
+    assert row["rpm"] == 400 and row["n_observations"] == 12
+    assert 1e-12 < row["sigma_s_cm"] < 10
+    missing = li_lab("model", "predict", "-c", "li-al", "--set", "rpm=400")
+    assert missing.exit_code == 1 and "missing: alumina_vol_pct, milling_h, drying_c" in (
+        missing.stderr
+    )
+    report = li_lab("model", "report", "-c", "li-al", "--folds", "3")
+    assert report.exit_code == 0, report.output
+    assert "RMSE" in report.output
     result = li_lab("model", "fit", "--campaign", "default")
     assert result.exit_code == 1
     assert "campaign 'default' has 0 (12 of batches outside its recipe)" in result.stderr
