@@ -397,3 +397,16 @@ def test_ask_shows_the_campaign_s_own_parameters_in_its_table(li_lab: Any) -> No
     header = result.stdout.splitlines()[0].split()
     assert header[:5] == ["id", "alumina_vol_pct", "milling_h", "rpm", "drying_c"]
     assert "silica" not in header and "host_mg" in header
+
+
+def test_init_adds_no_default_campaign_to_a_database_with_its_own(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "materials.yaml").write_text(LAB_MATERIALS, encoding="utf-8")
+    assert cli("material", "import", str(tmp_path / "materials.yaml")).exit_code == 0
+    (tmp_path / "li.yaml").write_text(LI_SPACE, encoding="utf-8")
+    assert cli("campaign", "create", "li-al", "--space", str(tmp_path / "li.yaml")).exit_code == 0
+    assert cli("init").exit_code == 0
+    rows = json.loads(cli("campaign", "list", "-f", "json").stdout)
+    assert [r["name"] for r in rows] == ["li-al"]
+    # The only open campaign is every command's default.
+    result = cli("suggest", "-n", "1", "--dry-run", "-f", "json")
+    assert result.exit_code == 0 and "rpm" in json.loads(result.stdout)[0]

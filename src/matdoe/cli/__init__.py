@@ -88,12 +88,13 @@ def init(
         info(f"{where}: created (schema revision {after})")
     else:
         info(f"{where}: upgraded from revision {before} to {after}")
-    from matdoe.campaign import get_campaign
+    from matdoe.campaign import ensure_default_campaign
 
     with factory.begin() as session:
         # The default campaign exists from the start, so that concurrent `matdoe suggest`
-        # calls can lock its row instead of racing to create it.
-        get_campaign(session)
+        # calls can lock its row instead of racing to create it; a database that has its own
+        # campaigns (restored, or the default archived under another name) gets none.
+        ensure_default_campaign(session)
     if example:
         from matdoe.paper import load_paper_data
 
