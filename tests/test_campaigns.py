@@ -410,3 +410,20 @@ def test_init_adds_no_default_campaign_to_a_database_with_its_own(cli: Any, tmp_
     # The only open campaign is every command's default.
     result = cli("suggest", "-n", "1", "--dry-run", "-f", "json")
     assert result.exit_code == 0 and "rpm" in json.loads(result.stdout)[0]
+
+
+def test_the_data_api_takes_the_campaign(li_lab: Any) -> None:
+    import matdoe
+    from matdoe.errors import InvalidRecordError
+
+    with matdoe.open(li_lab.url) as lab:
+        assert len(lab.observations(campaign="li-al")) == 12
+        assert lab.training_data(campaign="li-al").space.parameter_names == (
+            "alumina_vol_pct", "milling_h", "rpm", "drying_c",
+        )  # fmt: skip
+        batch = lab.suggest(2, campaign="li-al", strategy="random")
+        assert list(batch["host_mg"] + batch["scaffold_mg"]) == pytest.approx([300, 300], abs=0.2)
+        assert batch["rpm"].between(200, 600).all()
+        with pytest.raises(InvalidRecordError, match="choose one with --campaign"):
+            lab.model()
+        assert lab.suggestions(campaign="li-al").empty  # a dry run stores nothing
