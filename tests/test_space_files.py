@@ -128,3 +128,38 @@ def test_a_space_without_a_host_is_refused() -> None:
 def test_a_conductivity_objective_needs_its_temperature_condition() -> None:
     with pytest.raises(InvalidRecordError, match="needs a condition temperature_c"):
         CampaignDefinition.from_dict(_space(conditions=[]))
+
+
+def test_objectives_default_to_sigma_up_activation_energy_and_costs_down() -> None:
+    definition = CampaignDefinition.from_dict(
+        _space(
+            parameters=[
+                {"type": "float", "name": "milling_h", "low": 1, "high": 8},
+                {"type": "int", "name": "rpm", "field": "milling_rpm", "low": 200, "high": 600},
+            ],
+            objectives=[{"name": "log10_sigma"}, {"name": "ea_ev"}, {"name": "milling_h"}],
+        )
+    )
+    assert [(o.name, o.maximize, o.kind) for o in definition.objectives] == [
+        ("log10_sigma", True, "conductivity"),
+        ("ea_ev", False, "activation_energy"),
+        ("milling_h", False, "recipe"),
+    ]
+    assert definition.target_temperature_c() == 30.0  # the condition's default
+    plain = CampaignDefinition.from_dict(_space())
+    assert [(o.name, o.maximize) for o in plain.objectives] == [("log10_sigma", True)]
+
+
+@pytest.mark.parametrize(
+    ("objectives", "needle"),
+    [
+        ([{"name": "colour"}], "colour"),
+        ([{"name": "gas"}], "gas"),  # a categorical is no cost
+        ([{"name": "rpm"}], "nothing to learn"),  # only recipe objectives
+    ],
+)
+def test_an_objective_must_be_measured_or_a_numeric_parameter(
+    objectives: list[dict[str, Any]], needle: str
+) -> None:
+    with pytest.raises(InvalidRecordError, match=needle):
+        CampaignDefinition.from_dict(_space(objectives=objectives))
