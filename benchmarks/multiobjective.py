@@ -460,13 +460,13 @@ def section(
         verdict_votes.append(float(np.mean(auc)))
     if verdict_votes:
         mean = 100 * float(np.mean(verdict_votes))
-        better = "gp-ehvi" if mean > 0 else "gp-parego"
+        winner = "gp-ehvi" if mean > 0 else "gp-parego"
         lines += [
             "",
             "Mean over problems and batch sizes of the mean hypervolume difference (EHVI - "
             f"ParEGO, averaged over the checkpoints and seeds): {mean:+.2f} points "
             f"({sum(v > 0 for v in verdict_votes)} of {len(verdict_votes)} problem/batch "
-            f"combinations favour EHVI): **{better}** does better on these runs.",
+            f"combinations favour EHVI): **{winner}** does better on these runs.",
         ]
     lines += ["", f"Wall time of this benchmark: {seconds:.0f} s."]
     return "\n".join(lines) + "\n"

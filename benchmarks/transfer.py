@@ -154,7 +154,7 @@ def host_space(hosts: Sequence[str]) -> Any:
         }
         for h in hosts
     }
-    host = Categorical("host", list(hosts), descriptors=descriptors)
+    host = Categorical("host", tuple(hosts), descriptors=descriptors)
     return SearchSpace(
         [host, *base.parameters], constraints=base.constraints, conditions=base.conditions
     )
