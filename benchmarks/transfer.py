@@ -39,7 +39,7 @@ its TRUE value is scored. Target: within 0.1 decade (log10 units) of B's optimum
 "Experiments to target" counts B experiments only (A's 30 are sunk); a campaign that never gets
 there is censored ("> 30").
 
-Run: ``python -m benchmarks.transfer [--quick]``; the full run writes
+Run: ``python -m benchmarks.transfer [--quick]`` (or ``make bench``); the full run writes
 ``benchmarks/RESULTS_transfer.md``.
 """
 
@@ -450,6 +450,8 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
     if quick:
         head, rest = text.split("\n", 1)
         text = f"{head}\n\n{QUICK_NOTE}\n{rest}"
+    else:  # the full run (also from `make bench`) refreshes the results file
+        (HERE / "RESULTS_transfer.md").write_text(text, encoding="utf-8")
     return text
 
 
@@ -457,12 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny configuration (seconds)")
     args = parser.parse_args(argv)
-    text = run(quick=args.quick)
-    print(text)
-    if not args.quick:
-        path = HERE / "RESULTS_transfer.md"
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}", file=sys.stderr)
+    print(run(quick=args.quick))
     return 0
 
 
