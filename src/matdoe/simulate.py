@@ -120,6 +120,9 @@ def default_space() -> SearchSpace:
 class DigitalTwin:
     """Simulated conductivity of Na2B12H12/SiO2 composites (see the module docstring).
 
+    ``DigitalTwin()`` is system A, the paper's system; :meth:`related` is system B, NaCB11H12/SiO2,
+    simulated from stated assumptions only.
+
     The fields are the twin's assumed shape parameters; the defaults reproduce the paper's stated
     numbers. ``log10_sigma`` is in log10(S/cm), temperatures in °C, vol% SiO2, milling in hours.
 
@@ -171,8 +174,8 @@ class DigitalTwin:
     def related(cls) -> DigitalTwin:
         """System B: NaCB11H12/SiO2, SIMULATED from the assumptions in the module docstring.
 
-        The silica effect is system A's (the 60 °C value of 35 vol% SiO2-A380 at B's peak milling
-        time is set so that the loss per ``|ln(BET/BET_A200)|**1.5`` equals A's).
+        The silica effect is system A's: B's 60 °C value of SiO2-A380 at B's peak vol% and
+        milling time is set so that the loss per ``|ln(BET/BET_A200)|**1.5`` equals A's.
 
         Example:
             >>> b = DigitalTwin.related()
