@@ -2,7 +2,8 @@
 
 The full run (``make bench``) writes ``benchmarks/RESULTS.md`` from scratch: date, machine,
 package versions, then one section per benchmark module (doe, peers, calibration, accuracy,
-latency, eis, reliability), then the engine-change log of ``benchmarks/RESULTS_engine.md``.
+latency, eis, reliability, multiobjective, transfer), then the engine-change log of
+``benchmarks/RESULTS_engine.md``.
 ``--quick`` (``make bench QUICK=1``) runs the tiny configurations and prints the report instead
 of writing it (unless ``--output``).
 """
@@ -22,7 +23,17 @@ import traceback
 
 from benchmarks import HERE
 
-MODULES = ("doe", "peers", "calibration", "accuracy", "latency", "eis", "reliability")
+MODULES = (
+    "doe",
+    "peers",
+    "calibration",
+    "accuracy",
+    "latency",
+    "eis",
+    "reliability",
+    "multiobjective",
+    "transfer",
+)
 PACKAGES = (
     "matdoe",
     "numpy",

@@ -10,6 +10,7 @@ import importlib
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,3 +115,43 @@ def test_peers_score_matdoe_and_random_on_a_pool() -> None:
     section = peers.section(runs, ["pool-friedman5"], ["matdoe", "random"], 1, 6, 1.0)
     assert "| pool-friedman5 | 0.05 | **matdoe** |" in section
     assert "Mean rank over problems" in section
+
+
+def test_multiobjective_campaigns_return_growing_hypervolume_fractions() -> None:
+    multi = _module("multiobjective")
+    for problem in multi.PROBLEMS:
+        for strategy in multi.STRATEGIES:
+            c = multi.run_campaign(problem, strategy, 4, 0, 6)
+            assert c.raw.shape == (6, len(multi.get_problem(problem).space.parameters))
+            hv = c.hv_fraction
+            assert len(hv) == 6
+            assert np.all(np.diff(hv) >= -1e-12)  # a front never loses hypervolume
+            assert np.all((hv >= 0) & (hv <= 1 + 1e-9))  # never above the grid's best front
+
+
+def test_multiobjective_quick_section_names_every_strategy() -> None:
+    multi = _module("multiobjective")
+    section = multi.run(quick=True)
+    assert section.startswith("## Two objectives")
+    for strategy in multi.STRATEGIES:
+        assert f"| {strategy} |" in section or f"| **{strategy}** |" in section
+    assert "does better on these runs" in section
+
+
+def test_transfer_seed_runs_every_strategy_on_system_b() -> None:
+    transfer = _module("transfer")
+    from matdoe.simulate import RELATED_HOST, DigitalTwin
+
+    runs = transfer.run_seed(0, budget=5, n_history=6)
+    assert {c.strategy for c in runs} == {"A history", *transfer.STRATEGIES}
+    _, optimum = DigitalTwin.related().optimum()
+    b = transfer.system_problem(RELATED_HOST)
+    for c in runs:
+        assert len(c.raw) == (6 if c.strategy == "A history" else 5)
+        if c.strategy != "A history":
+            assert np.allclose(c.true, b.truth(c.raw))
+            assert np.all(c.regret(optimum) >= -1e-9)
+    space = transfer.host_space(["Na2B12H12", RELATED_HOST])
+    # Host descriptors come from the catalogue files (transition temperatures with sources).
+    assert space["host"].descriptors["Na2B12H12"]["transition_k"] == 529.0
+    assert space["host"].descriptors[RELATED_HOST]["transition_k"] == 380.0

@@ -100,3 +100,80 @@ def test_unknown_silica_is_refused(twin: DigitalTwin) -> None:
 def test_default_space_is_loaded_from_the_yaml() -> None:
     space = default_space()
     assert space.parameter_names == ("silica", "vol_pct", "milling_h")
+
+
+# ---------------------------------------------------------------------------- system B
+_RECIPES = pd.DataFrame(
+    {
+        "silica": ["SiO2-A90", "SiO2-A200", "SiO2-SBA15", "SiO2-A380"],
+        "vol_pct": [5.0, 35.0, 60.0, 22.5],
+        "milling_h": [0.0, 4.0, 12.0, 1.25],
+    }
+)
+#: System A's measurements of _RECIPES at 20, 30, 60 °C with seed 7, as the twin gave them before
+#: system B existed (commit 947965e): adding B must not move a single value of A.
+_SYSTEM_A_SEED_7 = [
+    -7.039189861380637,
+    -3.548187726822816,
+    -6.511363200313275,
+    -4.194127525340581,
+    -6.63842165773841,
+    -3.3141290084044703,
+    -6.160957018243041,
+    -3.995155900366548,
+    -5.54563761251961,
+    -2.7607510000154916,
+    -5.318624748540287,
+    -3.3231998321525182,
+]
+
+
+def test_system_a_is_unchanged_by_system_b(twin: DigitalTwin) -> None:
+    from matdoe.simulate import SYSTEM_A_HOST
+
+    assert DigitalTwin.for_host(SYSTEM_A_HOST) == twin
+    assert twin.host == "Na2B12H12"
+    measured = twin.measure(_RECIPES, (20.0, 30.0, 60.0), random_state=7)
+    # rel 1e-12, not bit equality: a libm on another CPU may differ in the last bit.
+    assert measured["log10_sigma"].tolist() == pytest.approx(_SYSTEM_A_SEED_7, rel=1e-12, abs=0)
+
+
+def test_system_b_is_deterministic_per_seed_and_labelled() -> None:
+    b = DigitalTwin.related()
+    assert b.host == "NaCB11H12"
+    first = b.measure(_RECIPES, (30.0, 60.0), random_state=3)
+    pd.testing.assert_frame_equal(first, b.measure(_RECIPES, (30.0, 60.0), random_state=3))
+    other = b.measure(_RECIPES, (30.0, 60.0), random_state=4)
+    assert not np.allclose(first["log10_sigma"], other["log10_sigma"])
+    assert set(first["source"]) == {"simulated"}
+
+
+def test_systems_share_the_noise_of_a_seed(twin: DigitalTwin) -> None:
+    # Same recipes, same seed: the two systems draw the same noise, so a benchmark that compares
+    # them is not blurred by independent draws, and B cannot disturb A's stream.
+    b = DigitalTwin.related()
+    ma = twin.measure(_RECIPES, (30.0,), random_state=5)
+    mb = b.measure(_RECIPES, (30.0,), random_state=5)
+    truth_a = twin.log10_sigma(_RECIPES["silica"], _RECIPES["vol_pct"], _RECIPES["milling_h"], 30)
+    truth_b = b.log10_sigma(_RECIPES["silica"], _RECIPES["vol_pct"], _RECIPES["milling_h"], 30)
+    assert np.allclose(ma["log10_sigma"] - truth_a, mb["log10_sigma"] - truth_b, atol=1e-12)
+
+
+def test_system_b_follows_its_stated_assumptions(twin: DigitalTwin) -> None:
+    b = DigitalTwin.related()
+    recipe, value = b.optimum(30.0)
+    assert recipe == {"silica": "SiO2-A200", "vol_pct": 28.0, "milling_h": 2.5}
+    assert 10**value == pytest.approx(1.5e-3, rel=1e-6)
+    assert b.ea_ev("SiO2-A200", 28.0, 2.5) == pytest.approx(0.35)
+    assert b.ea_ev("SiO2-A200", 0.0, 2.5) == pytest.approx(0.52)
+    assert b.ea_ev("SiO2-A200", 28.0, 0.0) == pytest.approx(0.64)
+    assert 10 ** b.log10_sigma("SiO2-A200", 0.0, 2.5, 60.0) == pytest.approx(6e-5, rel=1e-6)
+    # The same scaffold effect as A: the same loss per |ln(BET/BET_A200)|**1.5.
+    assert b._bet_coefficient == pytest.approx(twin._bet_coefficient, rel=1e-9)
+    # A's optimum is not B's: copying it misses B's best by more than 0.1 decade.
+    assert value - b.log10_sigma("SiO2-A200", 35.0, 4.0, 30.0) > 0.1
+
+
+def test_unknown_host_is_refused() -> None:
+    with pytest.raises(InvalidRecordError, match="LiBH4"):
+        DigitalTwin.for_host("LiBH4")
