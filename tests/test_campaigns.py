@@ -427,3 +427,31 @@ def test_the_data_api_takes_the_campaign(li_lab: Any) -> None:
         with pytest.raises(InvalidRecordError, match="choose one with --campaign"):
             lab.model()
         assert lab.suggestions(campaign="li-al").empty  # a dry run stores nothing
+
+
+def test_edit_changes_choices_and_a_new_space_but_not_parameters_under_pending_suggestions(
+    cli: Any, dump: Any, tmp_path: Path
+) -> None:
+    assert cli("init", "--example").exit_code == 0
+    result = cli("campaign", "edit", "default", "--choices", "silica=A200,A380")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("campaign", "show", "-f", "json").stdout)[0]
+    silica = next(p for p in shown["space"]["parameters"] if p["name"] == "silica")
+    assert silica["choices"] == ["SiO2-A200", "SiO2-A380"]
+    assert set(silica["descriptors"]) == {"SiO2-A200", "SiO2-A380"}
+    assert cli("suggest", "-n", "1").exit_code == 0  # one pending suggestion
+    (tmp_path / "rpm.yaml").write_text(
+        (SPACES / "na2b12h12_oxides_rpm.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert (
+        cli("material", "import", str(ROOT / "data/materials/related_systems.yaml")).exit_code == 0
+    )
+    before = dump()
+    result = cli("campaign", "edit", "default", "--space", str(tmp_path / "rpm.yaml"))
+    assert result.exit_code == 1 and "1 pending suggestions" in result.stderr
+    assert dump() == before
+    assert cli("suggestion", "abandon", "1").exit_code == 0
+    result = cli("campaign", "edit", "default", "--space", str(tmp_path / "rpm.yaml"))
+    assert result.exit_code == 0, result.output
+    rows = json.loads(cli("campaign", "list", "-f", "json").stdout)
+    assert rows[0]["parameters"] == "oxide, vol_pct, milling_h, milling_rpm"
