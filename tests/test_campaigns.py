@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -455,3 +456,25 @@ def test_edit_changes_choices_and_a_new_space_but_not_parameters_under_pending_s
     assert result.exit_code == 0, result.output
     rows = json.loads(cli("campaign", "list", "-f", "json").stdout)
     assert rows[0]["parameters"] == "oxide, vol_pct, milling_h, milling_rpm"
+
+
+def test_show_lists_the_choices_the_catalogue_adds_and_suggest_stays_inside_them(
+    cli: Any,
+) -> None:
+    assert cli("init", "--example").exit_code == 0
+    related = ROOT / "data" / "materials" / "related_systems.yaml"
+    assert cli("material", "import", str(related)).exit_code == 0
+    space = SPACES / "libh4_sio2_rpm.yaml"
+    assert cli("campaign", "create", "libh4", "--space", str(space)).exit_code == 0
+    shown = cli("campaign", "show", "libh4")
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("silica"))
+    listed, _, joined = line.partition("+ from the catalogue:")
+    listed_choices = set(re.findall(r"SiO2-\w+", listed))
+    offered = set(re.findall(r"SiO2-\w+", joined))
+    assert "SiO2-A200" in listed_choices and "SiO2-A90" not in listed_choices
+    assert "SiO2-A90" in offered  # a fumed silica of the paper's catalogue joins the choices
+    result = cli("suggest", "-c", "libh4", "-n", "6", "--dry-run", "-f", "json")
+    assert result.exit_code == 0, result.output
+    proposed = {r["silica"] for r in json.loads(result.stdout)}
+    assert proposed <= listed_choices | offered

@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,13 +238,23 @@ class CampaignDefinition:
             f"{', '.join(o.name for o in self.objectives)}"
         )
 
-    def describe_parameters(self) -> list[dict[str, Any]]:
-        """One row per parameter: name, field, what it ranges over."""
+    def describe_parameters(
+        self, joined: Mapping[str, Sequence[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """One row per parameter: name, field, what it ranges over.
+
+        Args:
+            joined: Per categorical parameter, the choices the material catalogue adds to the
+                listed ones (see :func:`matdoe.campaign.catalogue.campaign_space`).
+        """
         rows = []
         for p in self.space.parameters:
             d = p.to_dict()
             if d["type"] == "categorical":
                 values = ", ".join(d["choices"])
+                extra = [c for c in (joined or {}).get(p.name, ()) if c not in d["choices"]]
+                if extra:
+                    values += f" + from the catalogue: {', '.join(extra)}"
                 if p.name in self.catalogue:
                     values += f" (described by {', '.join(self.catalogue[p.name])})"
                 elif d.get("descriptors"):

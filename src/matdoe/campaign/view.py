@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from matdoe.db.models import Campaign
+from matdoe.errors import InvalidRecordError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,6 +125,7 @@ def campaign_view(
     session: Session, campaign: Campaign, *, sources: tuple[str, ...] | None = None
 ) -> CampaignView:
     """Everything ``matdoe campaign show`` prints (see the module docstring)."""
+    from matdoe.campaign.catalogue import campaign_space
     from matdoe.campaign.observations import objective_table
     from matdoe.campaign.registry import _counts, definition_of
 
@@ -154,10 +156,19 @@ def campaign_view(
         ("created", campaign.created_at.isoformat(sep=" ")),
     ]
     document = definition.document
+    try:
+        effective = campaign_space(session, definition)
+    except InvalidRecordError:  # a listed material left the catalogue: show the file's list
+        effective = definition.space
+    joined = {
+        p.name: list(p.choices)  # type: ignore[attr-defined]
+        for p in effective.parameters
+        if not p.numeric and p.name in definition.space.parameter_names
+    }
     return CampaignView(
         summary=summary,
         recipe=[(k, v) for k, v in definition.recipe.items()],
-        parameters=definition.describe_parameters(),
+        parameters=definition.describe_parameters(joined),
         conditions=[dict(c) for c in document.get("conditions", [])],
         constraints=[_constraint(c) for c in document.get("constraints", [])],
         objectives=[o.describe() for o in definition.objectives],

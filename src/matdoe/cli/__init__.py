@@ -177,7 +177,7 @@ def demo(
     batch: int = typer.Option(4, min=1, max=10, help="recipes per round"),
 ) -> None:
     """Build a fresh demo database from the paper's data and run the design loop on it."""
-    from matdoe.demo import run_demo
+    from matdoe.cli.demo import run_demo
 
     run_demo(folder, rounds=rounds, batch=batch, db=state(ctx).db)
 

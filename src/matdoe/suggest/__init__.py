@@ -110,7 +110,9 @@ def suggest(
         conditions: Condition values at which to predict and optimise, e.g.
             ``{"temperature_c": 30}``; default: each condition's default.
         strategy: One of ``"gp-ei"``, ``"gp-ucb"``, ``"optuna-tpe"``, ``"optuna-gp"``,
-            ``"random"``.
+            ``"random"``; with several ``objectives`` also ``"gp-ehvi"`` (expected hypervolume
+            improvement, what ``"gp-ei"`` means there) or ``"gp-parego"`` (random Chebyshev
+            scalarisations with LogEI), see :mod:`matdoe.suggest.multi`.
         random_state: Seed; the same inputs and seed give the same suggestions.
         objectives: Two or more :class:`Objective` s to optimise together (a Pareto set):
             measured ones with their own observations (None: ``observations``), recipe ones
