@@ -131,19 +131,26 @@ def test_parse_record_raises_one_line_naming_the_place_and_field(
 
 # --------------------------------------------------------------------------- round trips
 
-TEXT = st.text(
-    alphabet=st.characters(
-        exclude_categories=("Cs", "Cc"),
-        exclude_characters="\x00\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
-    ),
-    max_size=40,
+ALPHABET = st.characters(
+    exclude_categories=("Cs", "Cc"),
+    exclude_characters="\x00\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
 )
-LABEL = TEXT.map(str.strip).filter(lambda s: 0 < len(s) <= 120)
+TEXT = st.text(alphabet=ALPHABET, max_size=40)
+# A label starts with a visible character (built, not filtered: filtering out the many blank
+# strings hypothesis draws failed its health check now and then).
+VISIBLE = st.characters(
+    exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
+    exclude_characters="\x00\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+LABEL = st.tuples(VISIBLE, TEXT).map(lambda parts: (parts[0] + parts[1]).strip())
 POSITIVE = st.floats(min_value=1e-12, max_value=1e9, allow_nan=False, allow_infinity=False)
 DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1))
+# Control characters are refused in JSON fields too (their own test covers that), so the round
+# trips draw plain text: refused inputs would only be filtered out.
+PLAIN = st.text(alphabet=ALPHABET, max_size=8)
 JSONISH = st.dictionaries(
-    st.text(max_size=8),
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=8),
+    PLAIN,
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | PLAIN,
     max_size=3,
 )
 
@@ -181,7 +188,7 @@ def samples(draw: st.DrawFn) -> dict[str, Any]:
             st.none() | st.floats(0, 1000) | st.floats(0, 600).map(lambda m: f"{m} min")
         ),
         "batch_mg": draw(st.none() | POSITIVE),
-        "milling_rpm": draw(st.none() | POSITIVE),
+        "milling_rpm": draw(st.none() | st.floats(min_value=1e-3, max_value=1e5)),
         "made_on": draw(st.none() | DATES),
         "operator": draw(st.none() | TEXT),
         "notes": draw(st.none() | TEXT),
