@@ -164,10 +164,7 @@ def edit(
     yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
 ) -> None:
     """Correct a material; the old version stays in its history."""
-    from sqlalchemy import func, or_, select
-
-    from matdoe.db.models import Sample
-    from matdoe.db.store import find_material, update_material
+    from matdoe.db.store import find_material, samples_using, update_material
 
     changes = parse_assignments(set_)
     with transaction(ctx) as session:
@@ -175,11 +172,7 @@ def edit(
         confirm(f"change material {material.name} ({', '.join(changes)})?", yes=yes)
         old_density = material.density_g_cm3
         update_material(session, material.name, changes, note=reason)
-        used = session.scalar(
-            select(func.count())
-            .select_from(Sample)
-            .where(or_(Sample.host_id == material.id, Sample.scaffold_id == material.id))
-        )
+        used = samples_using(session, material)
         new_density, shown = material.density_g_cm3, material.name
     info(f"updated material {shown}: " + ", ".join(changes))
     if used and old_density != new_density:

@@ -148,43 +148,15 @@ def list_(
     ``-f csv`` writes them with their samples' fields, one row per measurement: the layout
     `matdoe sample import` reads, so the list imports back into another database.
     """
-    from sqlalchemy import select
-
     from matdoe.cli.common import stream_csv
-    from matdoe.db.models import Measurement, Sample
-    from matdoe.db.store import find_sample, flat_columns, flat_rows
+    from matdoe.db.store import flat_columns, flat_rows, measurement_rows
 
     with transaction(ctx, read_only=True) as session:
         if fmt == Format.csv:
             rows_out = flat_rows(session, label=label, kind=kind, measured_only=True)
             stream_csv(rows_out, flat_columns())
             return
-        query = (
-            select(Measurement, Sample.label).join(Sample).order_by(Sample.label, Measurement.id)
-        )
-        if label is not None:
-            query = query.where(Measurement.sample_id == find_sample(session, label).id)
-        if kind is not None:
-            query = query.where(Measurement.kind == kind)
-        rows = [
-            {
-                "id": m.id,
-                "sample": sample_label,
-                "kind": m.kind,
-                "temperature_c": None
-                if m.temperature_k is None
-                else round(m.temperature_k - 273.15, 2),
-                "direction": m.direction,
-                "resistance_ohm": m.resistance_ohm,
-                "sigma_s_cm": m.sigma_s_cm,
-                "sigma_std_s_cm": m.sigma_std_s_cm,
-                "value": m.value,
-                "unit": m.unit,
-                "source": m.source,
-                "raw_file": m.raw_file,
-            }
-            for m, sample_label in session.execute(query)
-        ]
+        rows = measurement_rows(session, label=label, kind=kind)
     output(rows, fmt, empty="no measurements yet; add one with `matdoe measure add`")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from matdoe.db.bulk import check_suggestions, geometry_of
@@ -634,6 +634,54 @@ def flat_rows(
 
 
 # --------------------------------------------------------------------------- measurements
+
+
+def measurement_rows(
+    session: Session, *, label: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Measurements with their ids, one row each (``matdoe measure list``).
+
+    Args:
+        session: Open session.
+        label: Only this sample's (a missing label raises :class:`NotFoundError`).
+        kind: Only this kind (``eis``, ``lsv``, ...).
+    """
+    query = select(Measurement, Sample.label).join(Sample).order_by(Sample.label, Measurement.id)
+    if label is not None:
+        query = query.where(Measurement.sample_id == find_sample(session, label).id)
+    if kind is not None:
+        query = query.where(Measurement.kind == kind)
+    return [
+        {
+            "id": m.id,
+            "sample": sample_label,
+            "kind": m.kind,
+            "temperature_c": None
+            if m.temperature_k is None
+            else round(m.temperature_k - 273.15, 2),
+            "direction": m.direction,
+            "resistance_ohm": m.resistance_ohm,
+            "sigma_s_cm": m.sigma_s_cm,
+            "sigma_std_s_cm": m.sigma_std_s_cm,
+            "value": m.value,
+            "unit": m.unit,
+            "source": m.source,
+            "raw_file": m.raw_file,
+        }
+        for m, sample_label in session.execute(query)
+    ]
+
+
+def samples_using(session: Session, material: Material) -> int:
+    """How many samples are made with ``material`` (as host or scaffold)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Sample)
+            .where(or_(Sample.host_id == material.id, Sample.scaffold_id == material.id))
+        )
+        or 0
+    )
 
 
 def measurement_values(
