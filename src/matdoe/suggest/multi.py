@@ -38,11 +38,16 @@ from typing import Any
 import numpy as np
 
 from matdoe.suggest.acquisition import log_expected_improvement
-from matdoe.suggest.design import space_filling
 from matdoe.suggest.optimiser import optimize_acquisition, valid_mask
 from matdoe.suggest.pareto import log_ehvi_2d, pareto_mask
 from matdoe.suggest.problem import Problem, ResolvedObjective
-from matdoe.suggest.strategies import MIN_MODEL_POINTS, N_INITIAL, Picks, _seeds_in
+from matdoe.suggest.strategies import (
+    MIN_MODEL_POINTS,
+    N_INITIAL,
+    Picks,
+    _seeds_in,
+    space_filling_start,
+)
 from matdoe.surrogate import GPSurrogate, fit_surrogate
 
 __all__ = ["CHEBYSHEV_RHO", "N_SCALARISATION_DRAWS", "REFERENCE_MARGIN", "suggest_multi"]
@@ -179,17 +184,7 @@ def suggest_multi(problem: Problem) -> Picks:
         }
     )
     seen = set(problem.exclude)
-    chosen_model: list[np.ndarray] = []
-    if n_fill:
-        existing = np.vstack([problem.obs_raw, problem.pending_raw])
-        found = space_filling(
-            space, n_fill, rng, existing, seen, model_space=model_space, pool_raw=cand
-        )
-        rows = cand[found] if cand is not None else found
-        for k, row in enumerate(rows):
-            picks.add(row, int(found[k]) if cand is not None else None)
-            seen.add(problem.keys(row[None, :])[0])
-            chosen_model.append(problem.to_model(row[None, :])[0])
+    chosen_model = space_filling_start(problem, picks, n_fill, rng, seen)
     n_start = len(picks.rows)
     acq_values: list[float] = [math.nan] * n_start
     gains: list[float] = [math.nan] * n_start

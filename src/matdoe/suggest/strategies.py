@@ -106,6 +106,35 @@ def fit_model(problem: Problem) -> GPSurrogate:
     )
 
 
+def space_filling_start(
+    problem: Problem,
+    picks: Picks,
+    n_fill: int,
+    rng: np.random.Generator,
+    seen: set[bytes],
+    **columns: Any,
+) -> list[np.ndarray]:
+    """Add ``n_fill`` space-filling picks (away from made and pending recipes) to ``picks``.
+
+    ``seen`` gains their grid keys; ``columns`` are stored with each pick (e.g. its reason).
+    Returns the picks in the model space's raw, for the fantasies of the model part.
+    """
+    chosen_model: list[np.ndarray] = []
+    if not n_fill:
+        return chosen_model
+    cand = problem.candidates_raw
+    existing = np.vstack([problem.obs_raw, problem.pending_raw])
+    found = space_filling(
+        problem.space, n_fill, rng, existing, seen, model_space=problem.model_space, pool_raw=cand
+    )
+    rows = cand[found] if cand is not None else found
+    for k, row in enumerate(rows):
+        picks.add(row, int(found[k]) if cand is not None else None, **columns)
+        seen.add(problem.keys(row[None, :])[0])
+        chosen_model.append(problem.to_model(row[None, :])[0])
+    return chosen_model
+
+
 def suggest_gp(problem: Problem) -> Picks:
     """GP-based batch: space-filling start, then LogEI (q-LogEI batches) or UCB (believer)."""
     space, model_space = problem.space, problem.model_space
@@ -140,18 +169,8 @@ def suggest_gp(problem: Problem) -> Picks:
         picks.model = {**model.summary(), "n_observations": len(problem.observations)}
 
     seen = set(problem.exclude)
-    chosen_model: list[np.ndarray] = []
     # 1) space-filling part
-    if n_fill:
-        existing = np.vstack([problem.obs_raw, problem.pending_raw])
-        found = space_filling(
-            space, n_fill, rng, existing, seen, model_space=model_space, pool_raw=cand
-        )
-        rows = cand[found] if cand is not None else found
-        for k, row in enumerate(rows):
-            picks.add(row, int(found[k]) if cand is not None else None, reason=REASON_START)
-            seen.add(problem.keys(row[None, :])[0])
-            chosen_model.append(problem.to_model(row[None, :])[0])
+    chosen_model = space_filling_start(problem, picks, n_fill, rng, seen, reason=REASON_START)
     acq_values: list[float] = [math.nan] * len(picks.rows)
     best = math.nan
     # 2) model part
