@@ -143,6 +143,20 @@ def _parameter_value(row: Mapping[str, Any], field_name: str, numeric: bool) -> 
     return value if isinstance(value, str) and value else None
 
 
+def _belonging(
+    session: Session, query: Any, definition: CampaignDefinition
+) -> tuple[list[dict[str, Any]], int]:
+    """The rows of ``query`` whose batch follows the campaign's recipe, and how many do not."""
+    items, other = [], 0
+    for mapping in session.execute(query).mappings():
+        item = dict(mapping)
+        if belongs(item, definition):
+            items.append(item)
+        else:
+            other += 1
+    return items, other
+
+
 def _recipe_values(row: Mapping[str, Any], definition: CampaignDefinition) -> dict[str, Any]:
     return {
         name: _parameter_value(row, field_name, definition.space[name].numeric)
@@ -215,12 +229,9 @@ def observations(
     )
     if sources is not None:
         query = query.where(Measurement.source.in_(sources))
-    rows, other = [], 0
-    for mapping in session.execute(query).mappings():
-        item = dict(mapping)
-        if not belongs(item, definition):
-            other += 1
-            continue
+    rows = []
+    items, other = _belonging(session, query, definition)
+    for item in items:
         sigma, sigma_std = item["sigma_s_cm"], item["sigma_std_s_cm"]
         rows.append(
             {
@@ -278,12 +289,9 @@ def activation_energies(
     )
     if sources is not None:
         query = query.where(Sample.source.in_(sources))
-    rows, other = [], 0
-    for mapping in session.execute(query).mappings():
-        item = dict(mapping)
-        if not belongs(item, definition):
-            other += 1
-            continue
+    rows = []
+    items, other = _belonging(session, query, definition)
+    for item in items:
         ea = float(item["ea_ev"])
         if not math.isfinite(ea):
             continue
