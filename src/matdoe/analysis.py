@@ -632,7 +632,7 @@ def arrhenius_figure(session: Session, label: str, *, form: str | None = None) -
     The line is the fit that is stored (the same error model, see
     :func:`matdoe.db.store.arrhenius_inputs`).
     """
-    from matdoe.conductivity import DEFAULT_FORM, fit_arrhenius
+    from matdoe.conductivity import DEFAULT_FORM
     from matdoe.plots import plot_arrhenius
 
     form = form or DEFAULT_FORM
@@ -641,14 +641,7 @@ def arrhenius_figure(session: Session, label: str, *, form: str | None = None) -
         raise InsufficientDataError(f"sample {label!r} has no conductivity to plot")
     fit = None
     if len({round(t, 1) for t in inputs.temperature_k}) >= 3:
-        fit = fit_arrhenius(
-            inputs.temperature_k,
-            inputs.sigma_s_cm,
-            sigma_std_s_cm=inputs.sigma_std_s_cm,
-            form=form,
-            common_rel_std=inputs.common_rel_std,
-            temperature_std_k=inputs.temperature_std_k,
-        )
+        fit = inputs.fit(form)
     stds = inputs.sigma_std_s_cm or [0.0] * len(inputs.sigma_s_cm)
     return plot_arrhenius(
         inputs.temperature_k, inputs.sigma_s_cm, sigma_std_s_cm=stds, fit=fit, label=label

@@ -992,6 +992,19 @@ class ArrheniusInputs:
     common_rel_std: float
     temperature_std_k: list[float] | None
 
+    def fit(self, form: str) -> Any:
+        """The Arrhenius fit (:func:`matdoe.conductivity.fit_arrhenius`) of these points."""
+        from matdoe.conductivity import fit_arrhenius
+
+        return fit_arrhenius(
+            self.temperature_k,
+            self.sigma_s_cm,
+            sigma_std_s_cm=self.sigma_std_s_cm,
+            form=form,
+            common_rel_std=self.common_rel_std,
+            temperature_std_k=self.temperature_std_k,
+        )
+
 
 def arrhenius_inputs(rows: Sequence[Any]) -> ArrheniusInputs:
     """Temperatures, conductivities and the error model of a sample's impedance measurements.
@@ -1088,16 +1101,7 @@ def refresh_fits(session: Session, sample: Sample, *, form: str | None = None) -
 
 def fit_columns(inputs: ArrheniusInputs, form: str) -> dict[str, Any]:
     """The columns of a stored Arrhenius fit (table ``fit``) of ``inputs`` in ``form``."""
-    from matdoe.conductivity import fit_arrhenius
-
-    fit = fit_arrhenius(
-        inputs.temperature_k,
-        inputs.sigma_s_cm,
-        sigma_std_s_cm=inputs.sigma_std_s_cm,
-        form=form,
-        common_rel_std=inputs.common_rel_std,
-        temperature_std_k=inputs.temperature_std_k,
-    )
+    fit = inputs.fit(form)
     return {
         "ea_ev": fit.ea_ev,
         "ea_std_ev": fit.ea_std_ev,
