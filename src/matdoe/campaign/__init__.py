@@ -21,6 +21,7 @@ from matdoe.campaign.catalogue import campaign_space, check_catalogue, descripto
 from matdoe.campaign.definition import CampaignDefinition, ObjectiveDefinition, load_definition
 from matdoe.campaign.observations import (
     INTERVAL_NOTE,
+    NEW_INTERVAL_NOTE,
     OBJECTIVE,
     TrainingData,
     activation_energies,
@@ -62,6 +63,7 @@ __all__ = [
     "DEFAULT_CAMPAIGN",
     "DEFAULT_SPACE_FILE",
     "INTERVAL_NOTE",
+    "NEW_INTERVAL_NOTE",
     "OBJECTIVE",
     "CampaignDefinition",
     "ObjectiveDefinition",

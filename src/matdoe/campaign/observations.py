@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INTERVAL_NOTE",
+    "NEW_INTERVAL_NOTE",
     "OBJECTIVE",
     "TrainingData",
     "activation_energies",
@@ -451,10 +452,14 @@ def training_table(
 
 
 #: What each interval of a prediction is, for the person reading it.
+#: What the new_low95..new_high95 columns are.
+NEW_INTERVAL_NOTE = (
+    "new_low95..new_high95: where a new batch's measurement will fall with 95 % probability "
+    "(adds measurement noise and batch-to-batch scatter)"
+)
 INTERVAL_NOTE = (
     "mean_low95..mean_high95: 95 % band of the recipe's mean conductivity (the model's "
-    "uncertainty); new_low95..new_high95: where a new batch's measurement will fall with 95 % "
-    "probability (adds measurement noise and batch-to-batch scatter)"
+    f"uncertainty); {NEW_INTERVAL_NOTE}"
 )
 
 

@@ -182,7 +182,7 @@ def _model_report(factory: Any, folder: Path) -> list[str]:
 
 
 def _next_suggestions(factory: Any, batch: int) -> None:
-    from matdoe.campaign import INTERVAL_NOTE, propose, suggestion_rows
+    from matdoe.campaign import NEW_INTERVAL_NOTE, propose, suggestion_rows
 
     with factory.begin() as session:
         proposals, stored, _ = propose(
@@ -205,7 +205,7 @@ def _next_suggestions(factory: Any, batch: int) -> None:
     )
     print_line(render([{k: r[k] for k in keep if k in r} for r in rows], Format.table))
     if rows and "sigma_s_cm" in rows[0]:
-        print_line(INTERVAL_NOTE)
+        print_line(NEW_INTERVAL_NOTE)  # the table shows only where a new batch will fall
     else:
         print_line(
             "no model yet: the first batches are spread over the space (space-filling start)"
