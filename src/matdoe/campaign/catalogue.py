@@ -14,13 +14,14 @@ morphology; ``molar_mass_g_mol`` and ``cation_radius_a`` from the formula
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matdoe.db.models import Material
 from matdoe.errors import InvalidRecordError
+from matdoe.records import CatalogueDescriptor
 
 if TYPE_CHECKING:
     from matdoe.campaign.definition import CampaignDefinition
@@ -28,14 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DESCRIPTORS", "campaign_space", "check_catalogue", "descriptor_value"]
 
-DESCRIPTORS = (
-    "bet_m2_g",
-    "density_g_cm3",
-    "mesoporous",
-    "molar_mass_g_mol",
-    "cation_radius_a",
-    "transition_k",
-)
+#: The descriptors a space file may name (the values of :data:`matdoe.records.CatalogueDescriptor`).
+DESCRIPTORS: tuple[str, ...] = get_args(CatalogueDescriptor)
 #: The material kind of each material field.
 _KIND = {"host": "host", "scaffold": "scaffold"}
 
