@@ -285,6 +285,58 @@ def test_an_electrolyte_arc_with_an_electrode_capacitance_is_warned_about():
     assert fit.warnings and "electrode-like capacitance" in fit.warnings[0]
 
 
+def test_an_arc_above_the_window_counts_as_a_series_resistance():
+    # Arc 1's apex at 5 MHz, above the 1 MHz window: in the data it is only a series resistance
+    # (as R0 would be), whatever its capacitance; arc 2 is the electrolyte's main arc although
+    # its capacitance (about 0.8 uF) reads as an electrode's.
+    tau1 = 1 / (2 * math.pi * 5e6)
+    truth = [12.0, tau1 / 12.0, 1.0, 128.0, 2.4e-6, 0.87, 1.2e-4, 0.95]
+    spectrum = simulate("p(R1,CPE1)-p(R2,CPE2)-CPE3", truth, noise_rel=0)
+    fit = fit_spectrum(spectrum, "two-arcs-spur-origin", initial_guess=truth)
+    assert fit.resistance_terms == ("R1", "R2")
+    assert fit.resistance_ohm == pytest.approx(140.0, rel=1e-3)
+    assert "above the window" in fit.capacitances[0].role
+    assert fit.capacitances[1].role == "arc 2"
+
+
+def test_a_tiny_first_arc_does_not_end_the_electrolyte_before_its_main_arc():
+    # A 0.7 ohm arc with 1.5 uF before the main 142 ohm arc (0.4 uF): the main arc has less
+    # capacitance than the arc before it, so it is not the electrode's.
+    truth = [29.0, 0.67, 1.5e-6, 1.0, 142.0, 5.8e-7, 0.956, 1.35e-4, 0.84]
+    spectrum = simulate("R0-p(R1,CPE1)-p(R2,CPE2)-CPE3", truth, noise_rel=0)
+    fit = fit_spectrum(spectrum, "two-arcs-spur", initial_guess=truth)
+    assert fit.resistance_terms == ("R0", "R1", "R2")
+    assert fit.resistance_ohm == pytest.approx(29.0 + 0.67 + 142.0, rel=1e-3)
+    assert [c.role for c in fit.capacitances] == ["arc 1", "arc 2", "electrode"]
+    # ... while a later arc with more capacitance than every earlier one is the electrode's
+    truth = [5.0, 100.0, 2e-8, 0.95, 40.0, 2e-6, 0.9, 1e-4, 0.85]
+    spectrum = simulate("R0-p(R1,CPE1)-p(R2,CPE2)-CPE3", truth, noise_rel=0)
+    fit = fit_spectrum(spectrum, "two-arcs-spur", initial_guess=truth)
+    assert fit.resistance_terms == ("R0", "R1")
+    assert fit.capacitances[1].role == "electrode (arc 2)"
+
+
+@pytest.mark.parametrize(
+    ("family", "seed"),
+    [
+        ("inductive", 366),
+        ("inductive", 320),
+        ("warburg", 358),
+        ("arc+spur", 294),
+        ("inductive", 285),
+    ],
+)
+def test_benchmark_cases_once_fitted_80_percent_low_are_right(family, seed):
+    # Found at 400 cases per family: a two-arc circuit drew R0 as an arc above the window, or
+    # fitted a tiny arc first, and the main arc was then counted as the electrode's (R 55-91 %
+    # low, some with a confident interval).
+    from benchmarks import eis as bench
+
+    outcome = bench.evaluate(bench.make_case(family, seed))
+    assert outcome.refused is None
+    assert outcome.within and outcome.covered, (outcome.resistance_ohm, outcome.case.truth_ohm)
+
+
 # --- the small benchmark: every family, known truth ------------------------------------------
 
 

@@ -118,7 +118,8 @@ class Capacitance:
 
     Attributes:
         element: The capacitive element (``CPE1``, ``C2``).
-        role: ``"arc 1"``, ``"arc 2"`` or ``"electrode"``.
+        role: ``"arc 1"``, ``"arc 2"`` (with a note when its apex lies above the window),
+            ``"electrode (arc 2)"`` or ``"electrode"``.
         capacitance_f: Effective capacitance (F), by Brug's formula for a CPE.
         reading: :func:`capacitance_reading` of it.
     """
@@ -513,31 +514,52 @@ def _scale_back(circuit: Circuit, params: NDArray[np.float64], scale: float) -> 
 
 
 def _capacitances(
-    member: FamilyMember, p: Mapping[str, float]
-) -> tuple[list[Capacitance], list[str]]:
+    member: FamilyMember, p: Mapping[str, float], f_max_hz: float
+) -> tuple[list[Capacitance], list[str], list[str]]:
+    """Each arc's and the electrode's capacitance; the electrolyte's arcs; the arcs above the window.
+
+    The electrolyte ends where the electrode begins. An arc whose apex lies above the highest
+    frequency measured shows in the data only as a series resistance (its semicircle is not in
+    the window): it is the electrolyte's, as R0 is, whatever its capacitance; a circuit that
+    draws R0 as such an arc must give the same resistance as one with R0. Of the arcs in the
+    window, the first is always the electrolyte's (with a warning when its capacitance
+    disagrees); a later one whose capacitance reads as an electrode's (charge transfer, an
+    interface) is the electrode's, and so is everything after it.
+    """
     out = []
+    above: list[str] = []
     for index, (r_name, c_name) in enumerate(member.arcs, start=1):
         r = p[r_name]
         if element_kind(c_name) == "CPE":
             q, alpha = p[f"{c_name}_0"], p[f"{c_name}_1"]
             c = (r ** (1 - alpha) * q) ** (1 / alpha)
+            tau = (r * q) ** (1 / alpha)
         else:
             c = p[c_name]
-        out.append(Capacitance(c_name, f"arc {index}", c, capacitance_reading(c)))
-    # The electrolyte ends where the electrode begins: an arc after the first whose capacitance
-    # reads as an electrode's (charge transfer, an interface) is the electrode's, and so is
-    # everything after it. The first arc is always taken as the electrolyte's (with a warning
-    # when its capacitance disagrees).
-    electrolyte = [member.arcs[0][0]] if member.arcs else []
-    for index in range(1, len(member.arcs)):
-        if out[index].capacitance_f >= ELECTRODE_MIN_F:
+            tau = r * c
+        role = f"arc {index}"
+        if 2 * math.pi * float(tau) * f_max_hz < 1:  # apex frequency 1/(2 pi tau) above f_max
+            above.append(r_name)
+            role += " (apex above the window: a series resistance)"
+        out.append(Capacitance(c_name, role, c, capacitance_reading(c)))
+    electrolyte: list[str] = []
+    in_window = 0
+    largest = 0.0
+    for index, (r_name, _c) in enumerate(member.arcs):
+        if r_name in above:
+            electrolyte.append(r_name)
+            continue
+        c = out[index].capacitance_f
+        if in_window and c >= ELECTRODE_MIN_F and c >= largest:
             for later in range(index, len(member.arcs)):
                 cap = out[later]
                 out[later] = Capacitance(
                     cap.element, f"electrode (arc {later + 1})", cap.capacitance_f, cap.reading
                 )
             break
-        electrolyte.append(member.arcs[index][0])
+        electrolyte.append(r_name)
+        in_window += 1
+        largest = max(largest, c)
     if member.electrode is not None and element_kind(member.electrode) in ("CPE", "C"):
         series = p.get("R0", 0.0) + sum(p[r] for r, _ in member.arcs)
         if element_kind(member.electrode) == "CPE":
@@ -546,7 +568,7 @@ def _capacitances(
         else:
             c = p[member.electrode]
         out.append(Capacitance(member.electrode, "electrode", c, capacitance_reading(c)))
-    return out, electrolyte
+    return out, electrolyte, above
 
 
 def _finish(
@@ -580,13 +602,15 @@ def _finish(
     cov = cov_scaled * np.outer(factors, factors)
     p, cov = _order_arcs(member, circuit, p, cov)
     by_name = dict(zip(names, p, strict=True))
-    capacitances, electrolyte = _capacitances(member, by_name)
+    capacitances, electrolyte, above = _capacitances(member, by_name, float(np.max(f)))
     terms = (["R0"] if "R0" in by_name else []) + electrolyte
     if resistance == "bulk":
+        # An arc above the window is a series resistance, as R0 is: the bulk arc of a fast
+        # conductor lies above 1 MHz.
         bulk_arcs = [
             r
             for (r, _c), cap in zip(member.arcs, capacitances, strict=False)
-            if cap.capacitance_f < BULK_MAX_F
+            if cap.capacitance_f < BULK_MAX_F or r in above
         ]
         terms = (["R0"] if "R0" in by_name else []) + bulk_arcs
         if not terms:
@@ -835,12 +859,31 @@ def fit_spectrum(
     assert chosen.fit is not None
     if len(good) > 1 and text == "auto":
         second = good[1]
+        averaged = _with_model_uncertainty(chosen.fit, good, f.size)
+        if averaged.resistance_ci95_ohm[0] <= 0:
+            raise FitError(_disagreement(name, good))
         return _replace(
-            _with_model_uncertainty(chosen.fit, good, f.size),
+            averaged,
             runner_up=f"{second.member.name} {second.circuit.notation}",
             delta_bic=second.bic - chosen.bic,
         )
     return chosen.fit
+
+
+def _disagreement(name: str, good: list[_Result]) -> str:
+    """Why no resistance is given when circuits the data do not rule out disagree on it."""
+    best = good[0]
+    assert best.fit is not None
+    rivals = [r for r in good[1:] if r.bic - best.bic < _RULED_OUT_DELTA_BIC]
+    other = max(rivals, key=lambda r: abs(r.fit.resistance_ohm - best.fit.resistance_ohm))  # type: ignore[union-attr]
+    assert other.fit is not None
+    return (
+        f"{name}: circuits {best.member.name} (R = {best.fit.resistance_ohm:.4g} ohm) and "
+        f"{other.member.name} (R = {other.fit.resistance_ohm:.4g} ohm) describe the spectrum "
+        f"about equally well (ΔBIC = {other.bic - best.bic:.1f}) and disagree on R; look at "
+        "the plot and the DRT (--plot, --drt) and name one with --circuit, or crop with "
+        "--fmin/--fmax"
+    )
 
 
 def _with_model_uncertainty(fit: SpectrumFit, good: list[_Result], n_points: int) -> SpectrumFit:
