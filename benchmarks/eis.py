@@ -282,8 +282,9 @@ def run(quick: bool = False) -> str:
         lines.append(_row(family, outcomes))
         failures += [o for o in outcomes if not (o.within and o.covered)]
     if failures:
-        lines += ["", "Cases that missed (first 10):", ""]
-        for o in failures[:10]:
+        worst = sorted(failures, key=lambda o: -1.0 if o.refused else -o.error)
+        lines += ["", f"Cases that missed: {len(failures)}; the 10 with the largest errors:", ""]
+        for o in worst[:10]:
             what = o.refused or (
                 f"R = {o.resistance_ohm:.4g} (95 % {o.low_ohm:.4g}–{o.high_ohm:.4g}), truth "
                 f"{o.case.truth_ohm:.4g}, {o.circuit}"
