@@ -22,7 +22,11 @@ Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs)
   priors, bounded to [0.1, 10]; BoTorch's ``Warp`` uses the wider LogNormal(0, 0.75**0.5), which
   on few data squeezed whole stretches of milling time into one warped value), so a response that is
   steep at one end of a range (short milling times) and flat at the other is modelled with one
-  stationary kernel; conditions (1000/T) and categorical features are not warped;
+  stationary kernel; conditions (1000/T) and categorical features are not warped. Each warped
+  input costs two hyperparameters, so the warping is learned only from 5 distinct points per
+  warping hyperparameter on (20 for two numeric inputs, 60 for six): on fewer, 12 extra
+  hyperparameters fitted to a handful of recipes of a 6-input problem cost more than they gave
+  (benchmarks/RESULTS_engine.md);
 * noise, two kinds: per measurement, the known measurement variance (``y_std``, e.g.
   ``log10_sigma_std``) plus a learned white-noise floor (heteroscedastic alpha); and per batch
   (when the rows name their sample, ``batch=``), a learned batch-to-batch offset τ² shared by
@@ -105,6 +109,8 @@ _BATCH_PRIOR = (math.log(3e-3), 1.5)
 _WARP_PRIOR = (0.0, 0.5)
 _WARP_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_EPS = 1e-6
+# Learn the warping only from this many distinct points per warping hyperparameter on.
+_MIN_POINTS_PER_WARP_PARAMETER = 5
 # Leave-recipe-out calibration of the latent std (see GPSurrogate._recipe_out_inflation).
 _MIN_CALIBRATION_RECIPES = 5
 _CALIBRATION_FOLDS = 5
@@ -563,6 +569,8 @@ class GPSurrogate:
             if self.input_warping and n_params
             else np.zeros(0, dtype=int)
         )
+        if g < _MIN_POINTS_PER_WARP_PARAMETER * 2 * len(warp_cols):
+            warp_cols = np.zeros(0, dtype=int)  # too few recipes to pay for two per input
         st = _Structure(
             d=d,
             shared_cols=shared,
