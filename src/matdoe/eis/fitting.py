@@ -524,7 +524,10 @@ def _capacitances(
     draws R0 as such an arc must give the same resistance as one with R0. Of the arcs in the
     window, the first is always the electrolyte's (with a warning when its capacitance
     disagrees); a later one whose capacitance reads as an electrode's (charge transfer, an
-    interface) is the electrode's, and so is everything after it.
+    interface) and is at least the largest of the electrolyte arcs' before it is the
+    electrode's, and so is everything after it. Capacitances grow from bulk to grain boundary to
+    electrode: an arc with less capacitance than an earlier electrolyte arc is not the electrode
+    (a tiny spurious first arc must not end the electrolyte before its main arc).
     """
     out = []
     above: list[str] = []
