@@ -130,10 +130,14 @@ class Capacitance:
     reading: str
 
     def describe(self) -> str:
-        """``arc 1 (CPE1): C = 23.4 pF, bulk (~pF)``."""
-        return (
-            f"{self.role} ({self.element}): C = {_format_farad(self.capacitance_f)}, {self.reading}"
-        )
+        """``arc 1 (CPE1): C = 23.4 pF, bulk (~pF)``; a role's note joins the element's brackets.
+
+        >>> Capacitance("CPE2", "electrode (arc 2)", 4e-7, "electrode interface (~µF)").describe()
+        'electrode (CPE2; arc 2): C = 400 nF, electrode interface (~µF)'
+        """
+        role, _, note = self.role.partition(" (")
+        inside = f"{self.element}; {note.removesuffix(')')}" if note else self.element
+        return f"{role} ({inside}): C = {_format_farad(self.capacitance_f)}, {self.reading}"
 
 
 @dataclass(frozen=True)
