@@ -153,11 +153,15 @@ class Problem:
 
 
 # ---------------------------------------------------------------------------- twin
-def _twin() -> Problem:
+def twin_problem(twin: Any = None, name: str = "twin", **extra: Any) -> Problem:
+    """A digital twin (default: :class:`matdoe.simulate.DigitalTwin`) at 30 °C as a problem.
+
+    ``extra`` goes to :class:`Problem` (e.g. ``tolerance``, ``budget``).
+    """
     from matdoe.simulate import DigitalTwin, default_space
 
     space = default_space()
-    twin = DigitalTwin()
+    twin = DigitalTwin() if twin is None else twin
     silica = space["silica"]
     assert isinstance(silica, Categorical)
     names = np.array(silica.choices, dtype=object)
@@ -168,14 +172,19 @@ def _twin() -> Problem:
         )
 
     return Problem(
-        "twin",
+        name,
         space,
         truth,
         noise_std=twin.noise_log10,
         objective="log10_sigma",
         conditions={"temperature_c": 30.0},
         report_std=True,
+        **extra,
     )
+
+
+def _twin() -> Problem:
+    return twin_problem()
 
 
 # ---------------------------------------------------------------------------- branin-cat
@@ -299,7 +308,7 @@ def friedman1(x: np.ndarray) -> np.ndarray:
 
     Example:
         >>> round(float(friedman1(np.full((1, 5), 0.5))[0]), 4)
-        19.5711
+        14.5711
     """
     x = np.atleast_2d(x)
     return (

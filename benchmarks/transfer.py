@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import HERE, QUICK_NOTE
-from benchmarks.problems import Problem
+from benchmarks.problems import Problem, twin_problem
 
 __all__ = ["STRATEGIES", "TransferCampaign", "host_space", "run", "run_seed", "system_problem"]
 
@@ -115,27 +115,10 @@ def system_problem(host: str) -> Problem:
     """System A (``Na2B12H12``) or B (``NaCB11H12``, simulated) as a benchmark problem."""
     if host in _PROBLEMS:
         return _PROBLEMS[host]
-    from matdoe.simulate import DigitalTwin, default_space
+    from matdoe.simulate import DigitalTwin
 
-    space = default_space()
-    twin = DigitalTwin.for_host(host)
-    names = np.array(space["silica"].choices, dtype=object)  # type: ignore[attr-defined]
-
-    def truth(raw: np.ndarray) -> np.ndarray:
-        return np.atleast_1d(
-            twin.log10_sigma(names[raw[:, 0].astype(int)], raw[:, 1], raw[:, 2], 30.0)
-        )
-
-    problem = Problem(
-        f"twin-{host}",
-        space,
-        truth,
-        noise_std=twin.noise_log10,
-        objective="log10_sigma",
-        conditions={"temperature_c": 30.0},
-        report_std=True,
-        tolerance=TOLERANCE,
-        budget=BUDGET,
+    problem = twin_problem(
+        DigitalTwin.for_host(host), f"twin-{host}", tolerance=TOLERANCE, budget=BUDGET
     )
     _PROBLEMS[host] = problem
     return problem
