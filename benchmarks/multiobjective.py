@@ -197,7 +197,7 @@ def currin(x1: Any, x2: Any) -> Any:
 
     Example:
         >>> round(float(currin(0.5, 0.5)), 4)
-        7.7195
+        7.4051
     """
     x2 = np.maximum(x2, 1e-12)  # the factor tends to 1 as x2 -> 0
     factor = 1 - np.exp(-1 / (2 * x2))
