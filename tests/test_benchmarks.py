@@ -104,6 +104,28 @@ def test_calibration_quick_reports_its_target() -> None:
     section = calibration.run(quick=True)
     assert "Quick configuration" in section
     assert "| 16 × 4 |" in section and "coverage in [90 %, 98 %]" in section
+    assert "bootstrap interval over the data sets" in section
+
+
+def test_calibration_bootstrap_brackets_the_pooled_coverage() -> None:
+    import numpy as np
+    import pandas as pd
+
+    calibration = _module("calibration")
+    rng = np.random.default_rng(0)
+    r = pd.DataFrame(
+        {
+            "coverage": rng.uniform(0.8, 1.0, 12),
+            **{f"third{k}": rng.uniform(0.7, 1.0, 12) for k in range(3)},
+            **{f"count{k}": rng.integers(10, 30, 12) for k in range(3)},
+        }
+    )
+    cells = calibration.pooled_cells(r)
+    low, high = calibration.bootstrap_cells(r, np.random.default_rng(1), n=300)
+    assert np.all(low < cells) and np.all(np.asarray(cells) < high)
+    same = pd.concat([r.iloc[:1]] * 5, ignore_index=True)
+    low1, high1 = calibration.bootstrap_cells(same, np.random.default_rng(2), n=50)
+    np.testing.assert_allclose(low1, high1)
 
 
 def test_peers_score_matdoe_and_random_on_a_pool() -> None:
