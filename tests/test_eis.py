@@ -316,6 +316,66 @@ def test_a_tiny_first_arc_does_not_end_the_electrolyte_before_its_main_arc():
     assert fit.capacitances[1].role == "electrode (arc 2)"
 
 
+def _rivals(fit, resistances_ohm, bics):
+    """Fitted circuits as fit_spectrum ranks them: the same fit with other R values and BICs."""
+    from dataclasses import replace
+
+    from matdoe.eis import fitting
+
+    member = fitting.FAMILY[0]
+    return [
+        fitting._Result(
+            member,
+            parse(member.notation),
+            np.zeros(1),
+            np.zeros(1, dtype=bool),
+            0.0,
+            1,
+            0.0,
+            fit=replace(fit, resistance_ohm=r, name=f"circuit-{k}"),
+            bic=b,
+        )
+        for k, (r, b) in enumerate(zip(resistances_ohm, bics, strict=True))
+    ]
+
+
+def test_circuits_that_disagree_on_r_are_refused_not_averaged_below_zero(clean):
+    from matdoe.eis import fitting
+
+    fit = fit_spectrum(clean, circuit="arc-spur")
+    low, high = fit.resistance_ci95_ohm
+    assert 0 < low < fit.resistance_ohm < high
+    r = fit.resistance_ohm
+    # a rival as likely (ΔBIC 0.5) at ten times R: the averaged interval would reach below 0
+    good = _rivals(fit, [r, 10 * r], [0.0, 0.5])
+    with pytest.raises(FitError) as refused:
+        fitting._model_averaged("cell.csv", good, 50)
+    message = str(refused.value)
+    assert message.startswith("cell.csv: circuits")
+    assert f"{r:.4g} ohm" in message and f"{10 * r:.4g} ohm" in message
+    assert "ΔBIC = 0.5" in message and "--circuit" in message
+    # a rival that is ruled out (ΔBIC 20) changes nothing
+    kept = fitting._model_averaged("cell.csv", _rivals(fit, [r, 10 * r], [0.0, 20.0]), 50)
+    assert kept.resistance_ci95_ohm == fit.resistance_ci95_ohm
+    # a rival close in R widens the interval and is not refused
+    near = fitting._model_averaged("cell.csv", _rivals(fit, [r, 1.01 * r], [0.0, 0.5]), 50)
+    assert near.resistance_ci95_ohm[0] < low and near.resistance_ci95_ohm[1] > high
+    assert near.resistance_ci95_ohm[0] > 0
+
+
+def test_a_fit_whose_own_interval_reaches_zero_is_not_called_a_disagreement(clean):
+    from dataclasses import replace
+
+    from matdoe.eis import fitting
+
+    fit = fit_spectrum(clean, circuit="arc-spur")
+    r = fit.resistance_ohm
+    vague = replace(fit, resistance_std_ohm=r, resistance_ci95_ohm=(-r, 3 * r))
+    # no rival within reach: the fit comes back as it is (it used to fail looking for one)
+    back = fitting._model_averaged("cell.csv", _rivals(vague, [r, 10 * r], [0.0, 20.0]), 50)
+    assert back.resistance_ci95_ohm == (-r, 3 * r)
+
+
 @pytest.mark.parametrize(
     ("family", "seed"),
     [

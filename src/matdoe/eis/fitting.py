@@ -866,15 +866,27 @@ def fit_spectrum(
     assert chosen.fit is not None
     if len(good) > 1 and text == "auto":
         second = good[1]
-        averaged = _with_model_uncertainty(chosen.fit, good, f.size)
-        if averaged.resistance_ci95_ohm[0] <= 0:
-            raise FitError(_disagreement(name, good))
         return _replace(
-            averaged,
+            _model_averaged(name, good, f.size),
             runner_up=f"{second.member.name} {second.circuit.notation}",
             delta_bic=second.bic - chosen.bic,
         )
     return chosen.fit
+
+
+def _model_averaged(name: str, good: list[_Result], n_points: int) -> SpectrumFit:
+    """The best circuit's fit with its interval widened by the rivals, or refused.
+
+    Refused (:class:`FitError`) when the widening alone brings the interval's lower bound to
+    zero or below: circuits the data do not rule out then disagree so much on R that no single
+    value can be given.
+    """
+    fit = good[0].fit
+    assert fit is not None
+    averaged = _with_model_uncertainty(fit, good, n_points)
+    if averaged.resistance_ci95_ohm[0] <= 0 < fit.resistance_ci95_ohm[0]:
+        raise FitError(_disagreement(name, good))
+    return averaged
 
 
 def _disagreement(name: str, good: list[_Result]) -> str:
