@@ -35,6 +35,7 @@ by intervals wider than the data justify.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -204,19 +205,16 @@ def evaluate(case: Case, oracle: bool = False) -> Outcome:
     )
 
 
-def _evaluate_with_oracle(case: Case) -> Outcome:
-    return evaluate(case, oracle=True)
-
-
 def run_family(family: str, n: int, workers: int = 1) -> list[Outcome]:
     """``n`` cases of one family (with the oracle), over ``workers`` processes."""
     cases = [make_case(family, seed) for seed in range(n)]
+    with_oracle = functools.partial(evaluate, oracle=True)
     if workers <= 1:
-        return [_evaluate_with_oracle(c) for c in cases]
+        return [with_oracle(c) for c in cases]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_evaluate_with_oracle, cases, chunksize=8))
+        return list(pool.map(with_oracle, cases, chunksize=8))
 
 
 def coverage_p_value(covered: int, n: int) -> float:

@@ -183,10 +183,6 @@ def twin_problem(twin: Any = None, name: str = "twin", **extra: Any) -> Problem:
     )
 
 
-def _twin() -> Problem:
-    return twin_problem()
-
-
 # ---------------------------------------------------------------------------- branin-cat
 _BRANIN_TILT = np.array([0.0, 0.3, -0.15, 0.1])
 _BRANIN_OFFSET = np.array([0.05, 0.0, 0.07, 0.15])
@@ -392,7 +388,7 @@ _FACTORIES: dict[str, Callable[[], Problem]] = {
     "pool-hartmann3-cat": _pool_hartmann3,
     "hartmann6": _hartmann6,
     "needle-easom": _needle,
-    "twin": _twin,
+    "twin": twin_problem,
     "branin-cat": _branin_cat,
     "ackley-cat": _ackley_cat,
 }
