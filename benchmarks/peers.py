@@ -16,7 +16,9 @@ at a time:
   trial that was run;
 * ``optuna-gp``: Optuna's GPSampler through :func:`matdoe.suggest.suggest` (nearest pool recipe on
   pools);
-* ``random``: uniform on the grid or the pool, without repeats.
+* ``random``: uniform on the grid or the pool, without repeats;
+* ``ax-no-centre`` (a diagnostic, not ranked): Ax's default with ``initialize_with_center=False``,
+  on hartmann6, to show what Ax's first trial, the centre of the space, is worth there.
 
 Problems (``benchmarks/problems.py``): the digital twin (SIMULATED), two pools of makeable
 recipes (Friedman's function #1 on 400 recipes with 5 inputs; Hartmann-3 with a categorical
@@ -55,7 +57,11 @@ __all__ = ["PEERS", "run"]
 
 PEERS = ("matdoe", "baybe", "ax", "optuna-gp", "random")
 PROBLEMS = ("twin", *OTHER_SHAPES)
-N_SEEDS = 10
+N_SEEDS = 20
+#: Not ranked: Ax's default with its first trial (the centre of the space) left out, on the
+#: problems named in CENTRE_PROBLEMS, to show what that one point is worth (`centre_note`).
+AX_NO_CENTRE = "ax-no-centre"
+CENTRE_PROBLEMS = ("hartmann6",)
 HERE = Path(__file__).resolve().parent
 
 
@@ -237,7 +243,7 @@ def _ax_parameters(problem: Problem) -> list[Any]:
     return out
 
 
-def _run_ax(problem: Problem, seed: int, budget: int) -> tuple[Any, Any]:
+def _run_ax(problem: Problem, seed: int, budget: int, centre: bool = True) -> tuple[Any, Any]:
     from ax.api.client import Client
 
     for name in ("ax", "botorch", "pyro"):
@@ -245,6 +251,8 @@ def _run_ax(problem: Problem, seed: int, budget: int) -> tuple[Any, Any]:
     client = Client(random_seed=seed)
     client.configure_experiment(parameters=_ax_parameters(problem))
     client.configure_optimization(objective=problem.objective)
+    if not centre:  # the diagnostic below: Ax's default design without its centre point
+        client.configure_generation_strategy(initialize_with_center=False)
     space = problem.space
     raws: list[np.ndarray] = []
     ys: list[float] = []
@@ -281,6 +289,8 @@ def run_one(problem_name: str, strategy: str, seed: int, budget: int) -> Run:
                 raw, y = _run_baybe(problem, seed, budget)
             elif strategy == "ax":
                 raw, y = _run_ax(problem, seed, budget)
+            elif strategy == AX_NO_CENTRE:
+                raw, y = _run_ax(problem, seed, budget, centre=False)
             else:
                 raise KeyError(strategy)
     except ImportError as exc:
@@ -314,7 +324,7 @@ def _worker_init() -> None:
 def run_all(tasks: Sequence[tuple[str, str, int, int]], processes: int) -> list[Run]:
     import multiprocessing as mp
 
-    order = {"ax": 0, "baybe": 1, "optuna-gp": 2, "matdoe": 3, "random": 4}
+    order = {"ax": 0, AX_NO_CENTRE: 0, "baybe": 1, "optuna-gp": 2, "matdoe": 3, "random": 4}
     tasks = sorted(tasks, key=lambda t: (order.get(t[1], 9), t[0], t[2]))
     if processes > 1:
         with mp.get_context("fork").Pool(processes, initializer=_worker_init) as pool:
@@ -462,6 +472,35 @@ def section(runs: list[Run], problems: Sequence[str], strategies: Sequence[str],
     return "\n".join(lines) + "\n"
 
 
+def centre_note(runs: list[Run], problems: Sequence[str], budget: int) -> str:
+    """What Ax's centre start is worth: its final regret with and without it, beside matdoe's.
+
+    Ax's default design begins at the centre of the space; matdoe's space-filling start begins at
+    a random point. On a problem whose centre is already good that one point decides much.
+    """
+    rng = np.random.default_rng(0)
+    lines = [
+        "Ax's first trial is the centre of the space; matdoe's space-filling start begins at a "
+        "random point. What the centre point is worth (not ranked; the same seeds):",
+        "",
+        "| problem | true value at the centre (share of the space below it) | matdoe | ax | "
+        "ax without the centre point |",
+        "|---|---|---|---|---|",
+    ]
+    for p in problems:
+        prob = get_problem(p)
+        centre = np.array([[(q.low + q.high) / 2 for q in prob.space.parameters]])  # type: ignore[attr-defined]
+        value = float(prob.truth(centre)[0])
+        sample = prob.space.sample_raw(20_000, rng, method="random")
+        below = float(np.mean(prob.truth(sample) < value))
+        cells = []
+        for s in ("matdoe", "ax", AX_NO_CENTRE):
+            sc = score(runs, p, s, budget)
+            cells.append(f"{sc.regret_final:.3f} ({sc.n} seeds)" if sc.n else sc.error or "–")
+        lines.append(f"| {p} | {value:.3f} ({100 * below:.0f} %) | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def batch_diversity(sizes: Sequence[int] = (4, 16, 32), n_obs: int = 200) -> str:
     """How spread a batch is at ``n_obs`` observations of the twin, for each batch method.
 
@@ -540,8 +579,12 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
         n_seeds = int(os.environ.get("MATDOE_BENCH_PEER_SEEDS", N_SEEDS))
         problems, strategies, budget, processes = PROBLEMS, PEERS, 30, 2
     tasks = [(p, s, seed, budget) for p in problems for s in strategies for seed in range(n_seeds)]
+    centre_problems = () if quick else CENTRE_PROBLEMS
+    tasks += [(p, AX_NO_CENTRE, seed, budget) for p in centre_problems for seed in range(n_seeds)]
     runs = run_all(tasks, processes)
     text = section(runs, problems, strategies, n_seeds, budget, time.perf_counter() - start)
+    if centre_problems:
+        text += "\n" + centre_note(runs, centre_problems, budget)
     text += "\n" + batch_diversity(sizes=(4,) if quick else (4, 16, 32))
     if quick:
         head, rest = text.split("\n", 1)

@@ -177,3 +177,20 @@ def test_transfer_seed_runs_every_strategy_on_system_b() -> None:
     # Host descriptors come from the catalogue files (transition temperatures with sources).
     assert space["host"].descriptors["Na2B12H12"]["transition_k"] == 529.0
     assert space["host"].descriptors[RELATED_HOST]["transition_k"] == 380.0
+
+
+def test_centre_note_sets_ax_with_and_without_its_centre_start_beside_matdoe() -> None:
+    peers = _module("peers")
+    problem = peers.get_problem("hartmann6")
+    rng = np.random.default_rng(0)
+    runs = []
+    for k, strategy in enumerate(("matdoe", "ax", peers.AX_NO_CENTRE)):
+        raw = rng.random((5, 6))
+        true = problem.truth(raw)
+        true[-1] = problem.optimum - 0.1 * (k + 1)  # final regret 0.1, 0.2, 0.3
+        runs.append(peers.Run("hartmann6", strategy, 0, raw, true, true, 1.0))
+    note = peers.centre_note(runs, ["hartmann6"], 5)
+    # Hartmann-6 at the centre of the unit cube (x = 0.5 in every input) is 0.505.
+    row = next(line for line in note.splitlines() if line.startswith("| hartmann6 |"))
+    assert row.startswith("| hartmann6 | 0.505 (")
+    assert row.endswith("| 0.100 (1 seeds) | 0.200 (1 seeds) | 0.300 (1 seeds) |")
