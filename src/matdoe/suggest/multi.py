@@ -45,7 +45,6 @@ from matdoe.suggest.strategies import (
     MIN_MODEL_POINTS,
     N_INITIAL,
     Picks,
-    _seeds_in,
     space_filling_start,
 )
 from matdoe.surrogate import GPSurrogate, fit_surrogate
@@ -219,8 +218,6 @@ def suggest_multi(problem: Problem) -> Picks:
         fixed = np.vstack(
             [problem.pending_raw, *([np.vstack(chosen_model)] if chosen_model else [])]
         )
-        top = problem.obs_raw[pareto_mask(made_front)] if len(problem.obs_raw) else None
-        seeds = _seeds_in(problem, top) if top is not None and len(top) else None
         draws = np.random.default_rng(rng.integers(2**31)).standard_normal(
             (N_SCALARISATION_DRAWS, len(models))
         )
@@ -241,7 +238,7 @@ def suggest_multi(problem: Problem) -> Picks:
                 row, val, index = cand[i], float(np.max(vals)), i
             else:
                 found_row, val, _ = optimize_acquisition(
-                    acquisition, space, rng, exclude=seen, seeds=seeds, model_space=model_space
+                    acquisition, space, rng, exclude=seen, model_space=model_space
                 )
                 if found_row is None:
                     break

@@ -5,7 +5,7 @@ enumerated when there are at most 64 of them (else sampled), with a scrambled So
 points over the numeric parameters on the step grid, evaluated in one vectorised call. The
 alternative global stage ``"optuna"`` runs an inner Optuna study (multivariate TPE after random
 start-up trials) over the same mixed space, asked and evaluated in batches of 64. Local: the best
-8 starts (plus seeds such as the best observed recipes) are refined by a greedy multi-scale
+8 starts (plus any seeds given) are refined by a greedy multi-scale
 coordinate search on the grid (each parameter's :meth:`~matdoe.space.Parameter.neighbours`: moves
 of 1, 2, 4, ..., 64 steps of a numeric parameter, every other choice of a categorical) until no
 move improves. How the two global stages compare is measured in ``benchmarks/doe.py`` (see
@@ -137,7 +137,8 @@ def optimize_acquisition(
         space: The (proposal) search space.
         rng: Random generator (Sobol scrambling, Optuna's seed).
         exclude: Grid keys (:meth:`SearchSpace.grid_keys` of ``model_space``) not to return.
-        seeds: Extra raw starting points (e.g. the best observed recipes), in ``space``'s raw.
+        seeds: Extra raw starting points, in ``space``'s raw (an excluded one is dropped like
+            any other point: the recipes already made are no seeds).
         n_samples: Evaluations of the global stage.
         n_starts: Number of local searches.
         max_iter: Iteration cap per local search.

@@ -177,8 +177,6 @@ def suggest_gp(problem: Problem) -> Picks:
     if model is not None and n > len(picks.rows):
         observed_means = model.predict_encoded(enc_model(problem.obs_raw), return_std=False)
         best = float(observed_means.max())
-        top_obs = problem.obs_raw[np.argsort(-observed_means)[:3]]
-        seeds = _seeds_in(problem, top_obs)
         fixed = np.vstack(
             [problem.pending_raw, *([np.vstack(chosen_model)] if chosen_model else [])]
         )
@@ -204,7 +202,6 @@ def suggest_gp(problem: Problem) -> Picks:
                     space,
                     rng,
                     exclude=seen,
-                    seeds=seeds,
                     method=INNER_OPTIMIZER,
                     model_space=model_space,
                 )
@@ -247,19 +244,6 @@ def suggest_gp(problem: Problem) -> Picks:
     else:
         picks.columns = {"reason": [REASON_START] * len(picks.rows)}
     return picks
-
-
-def _seeds_in(problem: Problem, raw_model: np.ndarray) -> np.ndarray | None:
-    """Model-space raw points that are also proposals, in the proposal space's raw."""
-    out = []
-    for row in raw_model:
-        values = problem.model_space.row_values(row)
-        try:
-            prop = problem.space.raw_row(values)
-        except InvalidRecordError:  # a choice outside the proposals: not a seed
-            continue
-        out.append(prop)
-    return np.vstack(out) if out else None
 
 
 # ---------------------------------------------------------------------------- Optuna
