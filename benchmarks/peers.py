@@ -31,8 +31,9 @@ budget), mean regret after 10 experiments and after the budget, and on pools the
 the pool's top 5 % made within 20 experiments. Rank per problem: by mean regret after the budget
 (ties broken by regret after 10). The peers' seconds per campaign are recorded beside.
 
-Run: ``python -m benchmarks.peers [--quick]``. Needs the ``bench`` extra (``pip install -e
-'.[bench]'``: BayBE, Ax, torch pinned); a peer that is not installed is reported as missing.
+Run: ``python -m benchmarks.peers [--quick]``; ``--centre twin hartmann6`` runs only the
+centre-start diagnostic. Needs the ``bench`` extra (``pip install -e '.[bench]'``: BayBE, Ax,
+torch pinned); a peer that is not installed is reported as missing.
 """
 
 from __future__ import annotations
