@@ -323,6 +323,13 @@ def _worker_init() -> None:
         pass
 
 
+def campaigns(
+    problems: Sequence[str], strategies: Sequence[str], n_seeds: int, budget: int
+) -> list[tuple[str, str, int, int]]:
+    """Every (problem, strategy, seed, budget) campaign of a run."""
+    return [(p, s, k, budget) for p in problems for s in strategies for k in range(n_seeds)]
+
+
 def run_all(tasks: Sequence[tuple[str, str, int, int]], processes: int) -> list[Run]:
     import multiprocessing as mp
 
@@ -589,9 +596,9 @@ def run(quick: bool = False, out_dir: Path | None = None) -> str:
     else:
         n_seeds = int(os.environ.get("MATDOE_BENCH_PEER_SEEDS", N_SEEDS))
         problems, strategies, budget, processes = PROBLEMS, PEERS, 30, 2
-    tasks = [(p, s, seed, budget) for p in problems for s in strategies for seed in range(n_seeds)]
     centre_problems = () if quick else CENTRE_PROBLEMS
-    tasks += [(p, AX_NO_CENTRE, seed, budget) for p in centre_problems for seed in range(n_seeds)]
+    tasks = campaigns(problems, strategies, n_seeds, budget)
+    tasks += campaigns(centre_problems, (AX_NO_CENTRE,), n_seeds, budget)
     runs = run_all(tasks, processes)
     text = section(runs, problems, strategies, n_seeds, budget, time.perf_counter() - start)
     if centre_problems:
@@ -617,12 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.centre:
         seeds = args.seeds or N_SEEDS
-        tasks = [
-            (p, s, k, args.budget)
-            for p in args.centre
-            for s in ("matdoe", "ax", AX_NO_CENTRE)
-            for k in range(seeds)
-        ]
+        tasks = campaigns(args.centre, ("matdoe", "ax", AX_NO_CENTRE), seeds, args.budget)
         print(centre_note(run_all(tasks, args.processes), args.centre, args.budget))
         return 0
     if args.problems or args.strategies or args.seeds:
@@ -630,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = args.problems or PROBLEMS
         strategies = args.strategies or PEERS
         seeds = args.seeds or N_SEEDS
-        tasks = [(p, s, k, args.budget) for p in problems for s in strategies for k in range(seeds)]
+        tasks = campaigns(problems, strategies, seeds, args.budget)
         runs = run_all(tasks, args.processes)
         print(section(runs, problems, strategies, seeds, args.budget, time.perf_counter() - start))
         return 0
