@@ -236,6 +236,19 @@ class _Record(BaseModel):
         extra="forbid", str_strip_whitespace=True, validate_default=True, allow_inf_nan=False
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yes_no_numbers(cls, data: Any) -> Any:
+        """A JSON true/false is refused for a number or text field (pydantic would read 1/0)."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = cls.model_fields.get(key) if isinstance(key, str) else None
+                if isinstance(value, bool) and field is not None and "bool" not in str(field):
+                    raise ValueError(
+                        f"field {key!r} takes a number or text, not {json.dumps(value)}"
+                    )
+        return data
+
     def dump(self) -> dict[str, Any]:
         """JSON-able dict without unset optional fields (None, no measurements) for compact files.
 
@@ -454,6 +467,11 @@ class SampleRecord(_Record):
     def _consistent(self) -> SampleRecord:
         if self.scaffold is None and (self.scaffold_vol_pct or 0) > 0:
             raise ValueError(f"scaffold_vol_pct={self.scaffold_vol_pct} needs a scaffold material")
+        if self.scaffold is not None and "scaffold_vol_pct" not in self.model_fields_set:
+            raise ValueError(
+                f"scaffold {self.scaffold!r} needs its scaffold_vol_pct (null only where a source "
+                "does not state it)"
+            )
         if self.source == "paper" and not self.citation:
             raise ValueError(f"a sample from a paper needs its citation (DOI {DOI} and where)")
         return self

@@ -189,13 +189,43 @@ class Masses:
 
 
 def _masses(record: SampleRecord, host: Material, scaffold: Material | None) -> Masses:
-    """Weighed masses when given; else the recipe's masses from the densities when known."""
-    if record.host_mg is not None and (record.scaffold_mg is not None or scaffold is None):
-        scaffold_mg = record.scaffold_mg if scaffold is not None else 0.0
+    """Weighed masses when given; else the recipe's masses from the densities when known.
+
+    Weighed masses are kept as given: both of them (only the host's without a scaffold), and a
+    batch mass beside them must be their sum. Anything else is refused rather than mixed with
+    derived values.
+    """
+    where = f"sample {record.label!r}"
+    if record.host_mg is not None or record.scaffold_mg is not None:
+        if scaffold is None:
+            if record.scaffold_mg:
+                raise InvalidRecordError(f"{where}: scaffold_mg is given but there is no scaffold")
+            if record.host_mg is None:
+                raise InvalidRecordError(f"{where}: scaffold_mg without a scaffold or host_mg")
+            scaffold_mg = None
+        elif record.host_mg is None or record.scaffold_mg is None:
+            given, missing = (
+                ("host_mg", "scaffold_mg")
+                if record.host_mg is not None
+                else ("scaffold_mg", "host_mg")
+            )
+            raise InvalidRecordError(
+                f"{where}: {given} is weighed but {missing} is not given; give both weighed masses "
+                "(--host-mass and --scaffold-mass), or neither and let the batch mass and vol% "
+                "derive them"
+            )
+        else:
+            scaffold_mg = record.scaffold_mg
         total = record.host_mg + (scaffold_mg or 0.0)
         if total <= 0:
-            raise InvalidRecordError(f"sample {record.label!r}: weighed masses add up to 0 mg")
-        return Masses(record.host_mg, scaffold_mg, record.batch_mg or total, "weighed")
+            raise InvalidRecordError(f"{where}: weighed masses add up to 0 mg")
+        batch = record.batch_mg
+        if batch is not None and abs(batch - total) > max(0.5, 0.01 * total):
+            raise InvalidRecordError(
+                f"{where}: batch_mg is {batch:g} mg but the weighed masses add up to {total:g} mg; "
+                "leave the batch mass out or correct it"
+            )
+        return Masses(record.host_mg, scaffold_mg, batch if batch is not None else total, "weighed")
     batch = record.batch_mg
     if batch is None:
         return Masses(None, None, None, "derived")
@@ -231,9 +261,49 @@ def theoretical_density_g_cm3(
     return phi * scaffold.density_g_cm3 + (1 - phi) * host.density_g_cm3
 
 
+#: Weighed masses may imply a vol% this far (percentage points) from the stated one before the
+#: sample is refused (densities assumed differently by the lab move it by a few points).
+MASS_VOL_TOLERANCE_PCT = 5.0
+
+
+def _mass_vol_problem(
+    record: SampleRecord, host: Material, scaffold: Material | None
+) -> str | None:
+    """Weighed masses that imply a vol% far from the stated one (densities known)."""
+    if (
+        scaffold is None
+        or record.host_mg is None
+        or record.scaffold_mg is None
+        or record.scaffold_vol_pct is None
+        or host.density_g_cm3 is None
+        or scaffold.density_g_cm3 is None
+        or record.host_mg + record.scaffold_mg <= 0
+    ):
+        return None
+    from matdoe.chem import vol_pct_from_masses
+
+    implied = vol_pct_from_masses(
+        record.host_mg,
+        record.scaffold_mg,
+        host_density_g_cm3=host.density_g_cm3,
+        scaffold_density_g_cm3=scaffold.density_g_cm3,
+    )
+    if abs(implied - record.scaffold_vol_pct) <= MASS_VOL_TOLERANCE_PCT:
+        return None
+    return (
+        f"weighed masses {record.host_mg:g} mg {host.name} + {record.scaffold_mg:g} mg "
+        f"{scaffold.name} are {implied:.1f} vol% {scaffold.name} (densities "
+        f"{host.density_g_cm3:g} and {scaffold.density_g_cm3:g} g/cm³), not the stated "
+        f"{record.scaffold_vol_pct:g} vol%"
+    )
+
+
 def sample_problems(record: SampleRecord, host: Material, scaffold: Material | None) -> list[str]:
     """Implausible values of a sample record and its pellet (see :mod:`matdoe.plausibility`)."""
     found = problems({"milling_h": record.milling_h})
+    mass_vol = _mass_vol_problem(record, host, scaffold)
+    if mass_vol:
+        found.append(mass_vol)
     if record.pellet is not None:
         pellet = record.pellet
         found += problems({"thickness_cm": pellet.thickness_cm, "area_cm2": pellet.area_cm2})
@@ -383,7 +453,11 @@ def update_sample(
         raise DuplicateError(f"sample {record.label!r} already exists; choose another label")
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
-    note = enforce(sample_problems(record, host, scaffold), force=force, where=f"sample {label!r}")
+    checked = record
+    if sample.masses_source != "weighed" and not {"host_mg", "scaffold_mg"} & changes.keys():
+        # Derived masses follow the new recipe below; they are not weighed values to check.
+        checked = record.model_copy(update={"host_mg": None, "scaffold_mg": None})
+    note = enforce(sample_problems(checked, host, scaffold), force=force, where=f"sample {label!r}")
     recompute = {"scaffold_vol_pct", "batch_mg", "scaffold", "host"} & changes.keys()
     if recompute and sample.masses_source == "derived":
         masses = _masses(
@@ -392,7 +466,17 @@ def update_sample(
     else:
         masses = Masses(record.host_mg, record.scaffold_mg, record.batch_mg, sample.masses_source)
     if {"host_mg", "scaffold_mg"} & changes.keys():
-        masses = _masses(record, host, scaffold)
+        if sample.masses_source != "weighed" and scaffold is not None:
+            missing = {"host_mg", "scaffold_mg"} - changes.keys()
+            if missing:
+                raise InvalidRecordError(
+                    f"sample {label!r}: its masses were derived from the vol% and batch mass; "
+                    f"set {' and '.join(sorted(missing | (changes.keys() & {'host_mg', 'scaffold_mg'})))} "
+                    "together to record weighed masses"
+                )
+        # The batch is what was weighed now, unless it is corrected in the same edit.
+        weighed = record if "batch_mg" in changes else record.model_copy(update={"batch_mg": None})
+        masses = _masses(weighed, host, scaffold)
     for key, value in record.model_dump(
         exclude={"host", "scaffold", "pellet", "measurements", "host_mg", "scaffold_mg", "batch_mg"}
     ).items():
@@ -404,14 +488,49 @@ def update_sample(
     if pellet_changes and record.pellet is not None:
         if sample.pellets:
             pellet = sample.pellets[0]
+            old_geometry = (pellet.thickness_cm, pellet.area_cm2)
             for key, value in record.pellet.model_dump().items():
                 setattr(pellet, key, value)
         else:
             pellet = Pellet(**record.pellet.model_dump())
             sample.pellets.append(pellet)
+            old_geometry = (None, None)
         annotate(pellet, note)
+        session.flush()
+        _follow_pellet(session, sample, pellet, old_geometry, force=force)
     session.flush()
     return sample
+
+
+def _follow_pellet(
+    session: Session,
+    sample: Sample,
+    pellet: Pellet,
+    old_geometry: tuple[float | None, float | None],
+    *,
+    force: bool,
+) -> None:
+    """Recompute the conductivities that took their L and A from a pellet whose geometry changed.
+
+    A measurement with its own thickness or area (not the pellet's old one) keeps it.
+    """
+    new_geometry = (pellet.thickness_cm, pellet.area_cm2)
+    if new_geometry == old_geometry:
+        return
+    for measurement in list(sample.measurements):
+        if measurement.resistance_ohm is None:
+            continue
+        if measurement.pellet is not None and measurement.pellet is not pellet:
+            continue
+        if (measurement.thickness_cm, measurement.area_cm2) != old_geometry:
+            continue
+        update_measurement(
+            session,
+            measurement.id,
+            {"thickness_cm": pellet.thickness_cm, "area_cm2": pellet.area_cm2},
+            force=force,
+            note="pellet geometry corrected on the sample; sigma recomputed",
+        )
 
 
 def sample_record(sample: Sample, *, with_measurements: bool = False) -> SampleRecord:

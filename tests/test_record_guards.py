@@ -1,0 +1,146 @@
+"""Values a new user typed that were stored as something else (an adversarial try, issue 10).
+
+Each case failed before: a scaffold without its vol% became 0 vol%, a JSON ``true`` became
+1 vol%, weighed masses were dropped or replaced by derived ones, and a corrected pellet
+thickness left every conductivity computed from the old one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ADD = ["sample", "add", "--label", "W-1", "--host", "Na2B12H12", "--silica", "A200"]
+ADD += ["--vol", "35", "--milling", "4h"]
+
+
+def refused(result: Any, *needles: str) -> str:
+    assert result.exit_code == 1, (result.exit_code, result.output)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def _sample(dump: Any, label: str) -> dict[str, Any]:
+    return next(s for s in dump()["sample"] if s["label"] == label)
+
+
+# --------------------------------------------------------------------------- imports
+def test_an_import_row_with_a_scaffold_but_no_vol_pct_is_refused(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("label,host,scaffold,milling_h\nB1,Na2B12H12,SiO2-A200,4\n")
+    before = dump()
+    refused(cli("sample", "import", str(path)), "scaffold_vol_pct")
+    assert dump() == before
+
+
+def test_an_explicit_blank_vol_pct_is_kept_as_not_stated(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "rows.json"
+    row = {"label": "J0", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": None}
+    path.write_text(json.dumps([row]))
+    result = cli("sample", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert _sample(dump, "J0")["scaffold_vol_pct"] is None
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_json_yes_no_value_is_no_number(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path, value: bool
+) -> None:
+    path = tmp_path / "rows.json"
+    row = {"label": "J1", "host": "Na2B12H12", "scaffold": "SiO2-A200", "milling_h": "4 h"}
+    path.write_text(json.dumps([{**row, "scaffold_vol_pct": value}]))
+    before = dump()
+    refused(cli("sample", "import", str(path)), "scaffold_vol_pct", json.dumps(value))
+    assert dump() == before
+
+
+# --------------------------------------------------------------------------- weighed masses
+@pytest.mark.parametrize(
+    ("masses", "needle"),
+    [
+        (["--host-mass", "300mg"], "scaffold_mg is not given"),
+        (["--scaffold-mass", "200mg"], "host_mg is not given"),
+        (["--host-mass", "300mg", "--scaffold-mass", "200mg", "--batch", "900mg"], "add up to 500"),
+        # 300 mg salt + 10 g silica is about 95 vol% silica, not 35
+        (["--host-mass", "300mg", "--scaffold-mass", "10g"], "94.6 vol%"),
+    ],
+)
+def test_weighed_masses_are_refused_when_incomplete_or_contradictory(
+    cli: Any, materials: Any, dump: Any, masses: list[str], needle: str
+) -> None:
+    before = dump()
+    refused(cli(*ADD, *masses), needle)
+    assert dump() == before
+
+
+def test_weighed_masses_are_stored_as_typed(cli: Any, materials: Any, dump: Any) -> None:
+    result = cli(*ADD, "--host-mass", "250mg", "--scaffold-mass", "240mg")
+    assert result.exit_code == 0, result.output
+    sample = _sample(dump, "W-1")
+    assert (sample["host_mg"], sample["scaffold_mg"], sample["batch_mg"]) == pytest.approx(
+        (250, 240, 490)
+    )
+    assert sample["masses_source"] == "weighed"
+
+
+def test_contradictory_masses_can_be_forced_and_the_history_says_so(
+    cli: Any, materials: Any, dump: Any
+) -> None:
+    result = cli(*ADD, "--host-mass", "300mg", "--scaffold-mass", "10g", "--force")
+    assert result.exit_code == 0, result.output
+    sample = _sample(dump, "W-1")
+    assert (sample["host_mg"], sample["scaffold_mg"]) == pytest.approx((300, 10_000))
+    notes = [r["note"] or "" for r in dump()["revision"] if r["table_name"] == "sample"]
+    assert any("94.6 vol%" in note for note in notes)
+
+
+def test_one_mass_of_a_derived_pair_cannot_be_edited_alone(lab: Any, dump: Any) -> None:
+    before = dump()
+    refused(lab("sample", "edit", "S-1", "--set", "host_mg=300mg"), "together")
+    assert dump() == before
+    result = lab("sample", "edit", "S-1", "--set", "host_mg=250mg", "--set", "scaffold_mg=240mg")
+    assert result.exit_code == 0, result.output
+    sample = _sample(dump, "S-1")
+    assert (sample["host_mg"], sample["scaffold_mg"], sample["batch_mg"]) == (250, 240, 490)
+    assert sample["masses_source"] == "weighed"
+
+
+def test_a_new_vol_pct_recomputes_derived_masses_without_a_mass_complaint(
+    lab: Any, dump: Any
+) -> None:
+    old = _sample(dump, "S-1")
+    result = lab("sample", "edit", "S-1", "--set", "scaffold_vol_pct=45")
+    assert result.exit_code == 0, result.output
+    new = _sample(dump, "S-1")
+    assert new["masses_source"] == "derived"
+    assert new["scaffold_mg"] > old["scaffold_mg"]
+
+
+# --------------------------------------------------------------------------- pellet geometry
+def test_a_corrected_pellet_thickness_recomputes_the_conductivities_that_used_it(
+    lab: Any, dump: Any
+) -> None:
+    assert lab("measure", "add", "S-1", "-t", "30C", "-r", "1450ohm").exit_code == 0
+    own = lab("measure", "add", "S-1", "-t", "60C", "-r", "300ohm", "--thickness", "500um")
+    assert own.exit_code == 0, own.output
+    before = {m["temperature_k"]: m for m in dump()["measurement"]}
+    result = lab("sample", "edit", "S-1", "--set", "pellet.thickness_cm=640um")
+    assert result.exit_code == 0, result.output
+    after = {m["temperature_k"]: m for m in dump()["measurement"]}
+    t30, t60 = sorted(after)
+    # L/(R·A): twice the thickness, twice the conductivity
+    assert after[t30]["sigma_s_cm"] == pytest.approx(2 * before[t30]["sigma_s_cm"], rel=1e-9)
+    assert after[t30]["thickness_cm"] == pytest.approx(0.064)
+    # a measurement with its own thickness keeps it
+    assert after[t60]["sigma_s_cm"] == before[t60]["sigma_s_cm"]
+    assert after[t60]["thickness_cm"] == pytest.approx(0.05)
