@@ -88,6 +88,25 @@ def test_zero_rounds_builds_a_marked_folder_and_a_rerun_replaces_only_its_own_fi
     assert (folder / "matdoe.db").read_bytes().startswith(b"SQLite format 3")
 
 
+def test_a_rerun_refuses_a_demo_database_that_records_were_added_to(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    assert _demo("--folder", str(folder), "--rounds", "0").exit_code == 0
+    url = f"sqlite:///{(folder / 'matdoe.db').as_posix()}"
+    # reading the database is no change: the demo may still replace it
+    assert CliRunner().invoke(app, ["--db", url, "sample", "list"]).exit_code == 0
+    again = _demo("--folder", str(folder), "--rounds", "0")
+    assert again.exit_code == 0, again.output
+    add = ["--db", url, "sample", "add", "--label", "REAL-1", "--host", "Na2B12H12"]
+    added = CliRunner().invoke(app, [*add, "--silica", "A200", "--vol", "35", "--milling", "4h"])
+    assert added.exit_code == 0, added.output
+    before = _contents(folder)
+    refused = _demo("--folder", str(folder), "--rounds", "0")
+    assert refused.exit_code == 1, refused.output
+    assert "changed after the demo built it" in refused.stderr
+    assert len([line for line in refused.stderr.splitlines() if line.strip()]) == 1
+    assert _contents(folder) == before
+
+
 def test_an_empty_existing_folder_is_used(tmp_path: Path) -> None:
     folder = tmp_path / "empty"
     folder.mkdir()

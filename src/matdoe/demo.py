@@ -17,7 +17,8 @@ curve shapes (see :class:`matdoe.simulate.DigitalTwin`).
 The demo deletes nothing it did not make. It builds into a folder that does not exist yet or is
 empty, and marks it as its own with a marker file (:data:`MARKER`); a later run reuses only a
 folder with that marker, and replaces only the files the demo writes (:data:`OWN_FILES`). A
-folder holding anything else is refused with one line, whatever it holds.
+folder holding anything else is refused with one line, whatever it holds, and so is a demo
+database that records were written to after the demo finished (the marker fingerprints it).
 """
 
 from __future__ import annotations
@@ -71,6 +72,62 @@ def print_heading(text: str) -> None:
     print_line(typer.style(text, bold=True))
 
 
+#: The line of the marker file that fingerprints the database a finished demo left.
+FINGERPRINT = "database fingerprint: "
+
+
+def database_fingerprint(path: Path) -> str:
+    """Row count and highest row id of every table of a SQLite file, hashed (read-only).
+
+    Reading the database leaves it unchanged; adding, editing (a history row) or deleting
+    records changes it.
+    """
+    import hashlib
+    import json
+    import sqlite3
+
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        shape = [
+            [name, *con.execute(f'SELECT count(*), max(rowid) FROM "{name}"').fetchone()]
+            for name in tables
+        ]
+    finally:
+        con.close()
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
+
+
+def seal_folder(folder: Path) -> None:
+    """Record in the marker file what the demo's database holds now (see :func:`claim_folder`)."""
+    path = folder / "matdoe.db"
+    if path.is_file():
+        text = MARKER_TEXT + f"\n{FINGERPRINT}{database_fingerprint(path)}\n"
+        (folder / MARKER).write_text(text, encoding="utf-8")
+
+
+def _changed_since_demo(folder: Path) -> bool:
+    """Whether the demo database of a marked folder was written after the demo finished."""
+    path, marker = folder / "matdoe.db", folder / MARKER
+    if not path.is_file() or not marker.is_file():
+        return False
+    lines = [line for line in marker.read_text(encoding="utf-8").splitlines() if line]
+    recorded = [line.removeprefix(FINGERPRINT) for line in lines if line.startswith(FINGERPRINT)]
+    if not recorded:  # an unfinished demo: its database is its own
+        return False
+    import sqlite3
+
+    try:
+        return database_fingerprint(path) != recorded[-1]
+    except sqlite3.DatabaseError:  # no database any more (e.g. a half-written file): no records
+        return False
+
+
 def claim_folder(folder: Path) -> None:
     """Make ``folder`` the demo's own, or refuse: it must be new, empty, or marked by a demo.
 
@@ -96,6 +153,12 @@ def claim_folder(folder: Path) -> None:
                 f"--folder {folder} holds files that the demo did not make (e.g. "
                 f"{sorted(entries)[0]!r}); the demo builds only in a new or empty folder, or in "
                 "one an earlier demo made: choose another, e.g. --folder matdoe-demo"
+            )
+        if MARKER in entries and _changed_since_demo(folder):
+            raise InvalidRecordError(
+                f"--folder {folder}: its matdoe.db was changed after the demo built it (records "
+                "were added, edited or deleted there), so the demo will not replace it; move it "
+                "away or choose another folder, e.g. --folder matdoe-demo-2"
             )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +197,7 @@ def build_demo_database(
     for number in range(1, rounds + 1):
         run_round(factory, number, batch=batch, seed=seed, say=say)
     engine.dispose()
+    seal_folder(folder)
     return url
 
 

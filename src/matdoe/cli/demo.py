@@ -21,6 +21,7 @@ from matdoe.demo import (
     print_heading,
     print_line,
     run_round,
+    seal_folder,
 )
 
 
@@ -79,6 +80,7 @@ def run_demo(folder: Path, *, rounds: int = 3, batch: int = 4, db: str | None = 
     if _pareto_front(factory, folder):
         plots.append(PARETO_PLOT)
     engine.dispose()
+    seal_folder(folder)
     print_line()
     explore = f"Explore it: matdoe --db {url} sample list"
     if rounds:
