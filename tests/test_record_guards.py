@@ -144,3 +144,56 @@ def test_a_corrected_pellet_thickness_recomputes_the_conductivities_that_used_it
     # a measurement with its own thickness keeps it
     assert after[t60]["sigma_s_cm"] == before[t60]["sigma_s_cm"]
     assert after[t60]["thickness_cm"] == pytest.approx(0.05)
+
+
+# --------------------------------------------------------------------------- materials
+SPACE = """\
+description: a campaign that names a new silica
+recipe: {host: Na2B12H12, batch_mg: 500}
+parameters:
+  - {type: categorical, name: silica, field: scaffold, choices: [SiO2-NEW, SiO2-A200]}
+  - {type: float, name: vol_pct, field: scaffold_vol_pct, low: 5.0, high: 60.0, step: 0.5}
+  - {type: float, name: milling_h, field: milling_h, low: 0.5, high: 12.0, step: 0.25}
+conditions:
+  - {name: temperature_c, low: 20.0, high: 100.0, default: 30.0, transform: inverse_temperature}
+objectives:
+  - {name: log10_sigma, maximize: true, temperature_c: 30.0}
+"""
+NEW_SILICA = ["material", "add", "SiO2-NEW", "--formula", "SiO2", "--kind", "scaffold"]
+NEW_SILICA += ["--density", "2.2g/cm3", "--density-method", "reference", "--density-source", "x"]
+
+
+def test_a_material_a_campaign_names_cannot_be_deleted(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    assert cli(*NEW_SILICA).exit_code == 0
+    space = tmp_path / "space.yaml"
+    space.write_text(SPACE, encoding="utf-8")
+    created = cli("campaign", "create", "newc", "--space", str(space))
+    assert created.exit_code == 0, created.output
+    before = dump()
+    refused(cli("material", "delete", "SiO2-NEW", "--yes"), "'newc'")
+    assert dump() == before
+
+
+def test_the_kind_of_a_used_material_stays(lab: Any, dump: Any) -> None:
+    before = dump()
+    refused(lab("material", "edit", "SiO2-A200", "--set", "kind=host", "--yes"), "stays a scaffold")
+    assert dump() == before
+
+
+@pytest.mark.parametrize(("host", "silica"), [("SiO2-A200", "A200"), ("Na2B12H12", "Na2B12H12")])
+def test_a_sample_uses_a_host_as_host_and_a_scaffold_as_scaffold(
+    cli: Any, materials: Any, dump: Any, host: str, silica: str
+) -> None:
+    before = dump()
+    args = ["sample", "add", "--label", "K-1", "--host", host, "--silica", silica]
+    refused(cli(*args, "--vol", "35", "--milling", "4h"), "not a")
+    assert dump() == before
+
+
+def test_a_name_that_differs_only_in_case_is_refused(cli: Any, materials: Any, dump: Any) -> None:
+    before = dump()
+    args = ["material", "add", "sio2-a200", "--formula", "SiO2", "--kind", "scaffold"]
+    refused(cli(*args, "--density", "2.2g/cm3", "--density-source", "x"), "only in case")
+    assert dump() == before

@@ -467,11 +467,6 @@ class SampleRecord(_Record):
     def _consistent(self) -> SampleRecord:
         if self.scaffold is None and (self.scaffold_vol_pct or 0) > 0:
             raise ValueError(f"scaffold_vol_pct={self.scaffold_vol_pct} needs a scaffold material")
-        if self.scaffold is not None and "scaffold_vol_pct" not in self.model_fields_set:
-            raise ValueError(
-                f"scaffold {self.scaffold!r} needs its scaffold_vol_pct (null only where a source "
-                "does not state it)"
-            )
         if self.source == "paper" and not self.citation:
             raise ValueError(f"a sample from a paper needs its citation (DOI {DOI} and where)")
         return self

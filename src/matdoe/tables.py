@@ -525,6 +525,20 @@ def _check_columns(columns: Iterable[str], name: str) -> None:
         raise InvalidRecordError(f"{name}: missing the column 'label'")
 
 
+def _vol_stated(record: SampleRecord, where: str) -> SampleRecord:
+    """An imported sample with a scaffold states its vol% (blank or null: "not stated").
+
+    Left out, it would be read as the field's default, 0 vol%: a number nobody gave.
+    """
+    if record.scaffold is not None and "scaffold_vol_pct" not in record.model_fields_set:
+        raise InvalidRecordError(
+            f"{where}: scaffold {record.scaffold!r} needs its scaffold_vol_pct (a vol_pct "
+            "column; leave the cell empty, or null in JSON, only where the source does not "
+            "state it)"
+        )
+    return record
+
+
 def _row_parts(
     row: Mapping[str, str], where: str, measurement_columns: list[str]
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -625,7 +639,7 @@ def _items_from_rows(
             digest = _digest(sample)
             if label not in seen:
                 seen[label] = (number, digest)
-                record = parse_record(SampleRecord, sample, where=where)
+                record = _vol_stated(parse_record(SampleRecord, sample, where=where), where)
                 sample_item = SampleItem(label, where, sample=record)
             elif seen[label][1] != digest:
                 first_number = seen[label][0]
@@ -718,7 +732,7 @@ def iter_samples(
                 raise InvalidRecordError(f"{where}: expected an object")
             if "label" in item:
                 where += f" ({item['label']})"
-            record = parse_record(SampleRecord, item, where=where)
+            record = _vol_stated(parse_record(SampleRecord, item, where=where), where)
             if record.label in seen:
                 raise InvalidRecordError(
                     f"{path.name}: the sample label {record.label!r} appears twice"

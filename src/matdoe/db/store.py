@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from matdoe.db.bulk import check_suggestions, geometry_of
 from matdoe.db.history import annotate
 from matdoe.db.models import (
+    Campaign,
     Fit,
     Material,
     Measurement,
@@ -58,6 +59,19 @@ PAPER_PROGRAMME: dict[str, Any] = {
 # --------------------------------------------------------------------------- materials
 
 
+def _same_name_in_other_case(session: Session, name: str, *, other_than: int | None = None) -> None:
+    """Refuse a name that differs from a catalogued one only in case ("A90" would be ambiguous)."""
+    query = select(Material.name).where(func.lower(Material.name) == name.lower())
+    if other_than is not None:
+        query = query.where(Material.id != other_than)
+    clash = session.scalar(query.where(Material.name != name))
+    if clash is not None:
+        raise DuplicateError(
+            f"material {name!r} differs from the catalogued {clash!r} only in case; names are "
+            "looked up without case, so use that one or choose another name"
+        )
+
+
 def add_material(session: Session, record: MaterialRecord) -> Material:
     """Insert a material; a duplicate name raises :class:`DuplicateError`."""
     if session.scalar(select(Material.id).where(Material.name == record.name)) is not None:
@@ -65,6 +79,7 @@ def add_material(session: Session, record: MaterialRecord) -> Material:
             f"material {record.name!r} already exists; see it with `matdoe material show "
             f"{record.name}` or choose another name"
         )
+    _same_name_in_other_case(session, record.name)
     material = Material(**record.model_dump())
     session.add(material)
     session.flush()
@@ -135,6 +150,15 @@ def update_material(
         session.scalar(select(Material.id).where(Material.name == record.name)) is not None
     ):
         raise DuplicateError(f"material {record.name!r} already exists; choose another name")
+    if record.name != material.name:
+        _same_name_in_other_case(session, record.name, other_than=material.id)
+    if record.kind != material.kind:
+        users = _material_users(session, material)
+        if users:
+            raise InvalidRecordError(
+                f"material {material.name!r} stays a {material.kind}: {users}; a material "
+                "of another kind is a new material (`matdoe material add`)"
+            )
     for key, value in record.model_dump().items():
         setattr(material, key, value)
     annotate(material, note)
@@ -142,20 +166,45 @@ def update_material(
     return material
 
 
-def delete_material(session: Session, name: str) -> Material:
-    """Delete a material no sample uses (its history keeps the last version)."""
-    from sqlalchemy import func, or_
+def _campaigns_naming(session: Session, name: str) -> list[str]:
+    """Campaigns whose space names a material: in its shared recipe or among a parameter's choices."""
+    found = []
+    for campaign in session.scalars(select(Campaign).order_by(Campaign.name)):
+        space = campaign.space or {}
+        recipe = space.get("recipe") or {}
+        named = name in (recipe.get("host"), recipe.get("scaffold"))
+        for parameter in space.get("parameters") or []:
+            if parameter.get("field") in ("host", "scaffold"):
+                named = named or name in (parameter.get("choices") or [])
+        if named:
+            found.append(campaign.name)
+    return found
 
-    material = find_material(session, name)
+
+def _material_users(session: Session, material: Material) -> str:
+    """What uses a material, in words ("" when nothing does): samples, then campaigns."""
     used = session.scalar(
         select(func.count())
         .select_from(Sample)
         .where(or_(Sample.host_id == material.id, Sample.scaffold_id == material.id))
     )
     if used:
+        return f"it is used by {used} sample(s)"
+    campaigns = _campaigns_naming(session, material.name)
+    if campaigns:
+        listed = ", ".join(repr(c) for c in campaigns)
+        return f"the space of campaign(s) {listed} names it (archived ones included)"
+    return ""
+
+
+def delete_material(session: Session, name: str) -> Material:
+    """Delete a material no sample uses and no campaign names (its history keeps it)."""
+    material = find_material(session, name)
+    users = _material_users(session, material)
+    if users:
         raise InvalidRecordError(
-            f"material {material.name!r} is used by {used} sample(s); it cannot be deleted "
-            "(correct it with `matdoe material edit` instead)"
+            f"material {material.name!r} cannot be deleted: {users} (correct it with "
+            "`matdoe material edit`, or take it out of the campaign with `matdoe campaign edit`)"
         )
     session.delete(material)
     session.flush()
@@ -186,6 +235,18 @@ class Masses:
     scaffold_mg: float | None
     batch_mg: float | None
     source: str
+
+
+def _check_roles(label: str, host: Material, scaffold: Material | None) -> None:
+    """A scaffold is no host salt and a host salt no scaffold (kind 'other' may be either)."""
+    if host.kind == "scaffold":
+        raise InvalidRecordError(
+            f"sample {label!r}: {host.name!r} is a scaffold material, not a host salt"
+        )
+    if scaffold is not None and scaffold.kind == "host":
+        raise InvalidRecordError(
+            f"sample {label!r}: {scaffold.name!r} is a host salt, not a scaffold material"
+        )
 
 
 def _masses(record: SampleRecord, host: Material, scaffold: Material | None) -> Masses:
@@ -331,6 +392,7 @@ def add_sample(session: Session, record: SampleRecord, *, force: bool = False) -
         )
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
+    _check_roles(record.label, host, scaffold)
     masses = _masses(record, host, scaffold)
     geometry = geometry_of(record.pellet)
     found = sample_problems(record, host, scaffold)
@@ -453,6 +515,7 @@ def update_sample(
         raise DuplicateError(f"sample {record.label!r} already exists; choose another label")
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
+    _check_roles(label, host, scaffold)
     checked = record
     if sample.masses_source != "weighed" and not {"host_mg", "scaffold_mg"} & changes.keys():
         # Derived masses follow the new recipe below; they are not weighed values to check.
