@@ -197,3 +197,41 @@ def test_a_name_that_differs_only_in_case_is_refused(cli: Any, materials: Any, d
     args = ["material", "add", "sio2-a200", "--formula", "SiO2", "--kind", "scaffold"]
     refused(cli(*args, "--density", "2.2g/cm3", "--density-source", "x"), "only in case")
     assert dump() == before
+
+
+# --------------------------------------------------------------------------- other measurements
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--kind", "lsv", "--value", "3.9"], "needs the unit"),
+        (["--kind", "lsv", "--value", "3.9", "--unit", "furlongs"], "cannot be in 'furlongs'"),
+        (["--kind", "lsv", "--value", "3.9", "--unit", "mA/cm2"], "cannot be in 'mA/cm2'"),
+        (["--kind", "dc_polarisation", "--value", "1.5", "--unit", "1"], "0-1"),
+        (["--kind", "ccd", "--value", "-1", "--unit", "mA/cm2"], "positive"),
+        (["--kind", "lsv", "--value", "4", "--unit", "V", "-t", "30C", "--sigma", "1mS/cm"], "eis"),
+    ],
+)
+def test_a_value_of_another_kind_needs_a_unit_that_kind_can_have(
+    lab: Any, dump: Any, args: list[str], needle: str
+) -> None:
+    before = dump()
+    refused(lab("measure", "add", "S-1", *args), needle)
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--kind", "lsv", "--value", "3.9", "--unit", "V vs Na+/Na"],
+        ["--kind", "dc_polarisation", "--value", "0.97", "--unit", "1"],
+        ["--kind", "ccd", "--value", "0.3", "--unit", "mA/cm2"],
+        ["--kind", "symmetric_cycling", "--value", "150", "--unit", "h"],
+        ["--kind", "full_cell_cycling", "--value", "98.7", "--unit", "%"],
+        ["--kind", "other", "--value", "0.38", "--unit", "eV"],
+    ],
+)
+def test_the_papers_kinds_of_value_are_accepted(lab: Any, dump: Any, args: list[str]) -> None:
+    result = lab("measure", "add", "S-1", *args)
+    assert result.exit_code == 0, result.output
+    stored = dump()["measurement"][-1]
+    assert (stored["value"], stored["unit"]) == (float(args[3]), args[5])

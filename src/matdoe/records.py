@@ -361,6 +361,69 @@ MeasurementKind = Literal[
 ]
 
 
+#: The quantities a value of each non-impedance kind may be (units.KINDS names, "fraction" for
+#: a number in [0, 1] with unit "1", "percent" for "%", "count" for cycles); "other" takes any
+#: unit, but one must be given.
+VALUE_KINDS: dict[str, tuple[str, ...]] = {
+    "dc_polarisation": ("fraction", "conductivity"),
+    "lsv": ("voltage",),
+    "ccd": ("current_density",),
+    "symmetric_cycling": ("time", "voltage", "current_density", "count", "percent"),
+    "full_cell_cycling": ("specific_capacity", "percent", "count", "voltage", "time"),
+}
+_FRACTION_UNITS = {"1", "-", "dimensionless"}
+_COUNT_UNITS = {"cycle", "cycles"}
+_EXAMPLE_UNITS = {
+    "fraction": "'1' (a transference number, 0-1)",
+    "percent": "'%'",
+    "count": "'cycles'",
+    "conductivity": "'S/cm'",
+    "voltage": "'V vs Na+/Na'",
+    "current_density": "'mA/cm2'",
+    "time": "'h'",
+    "specific_capacity": "'mAh/g'",
+}
+
+
+def _check_value_unit(kind: str, value: float, unit: str | None) -> None:
+    """Refuse a value without a unit, or in a unit its kind of measurement cannot have."""
+    if not unit:
+        raise ValueError(
+            f"a '{kind}' measurement needs the unit of its value (e.g. "
+            + _EXAMPLE_UNITS[VALUE_KINDS.get(kind, ("percent",))[0]]
+            + ")"
+        )
+    allowed = VALUE_KINDS.get(kind)
+    if allowed is None:
+        return
+    text = unit.strip()
+    for quantity in allowed:
+        if quantity == "fraction" and text in _FRACTION_UNITS:
+            if not 0 <= value <= 1:
+                raise ValueError(f"a transference number lies in 0-1, not {value:g}")
+            return
+        if quantity == "percent" and text == "%":
+            if value < 0:
+                raise ValueError(f"a '{kind}' percentage cannot be negative ({value:g} %)")
+            return
+        if quantity == "count" and text.lower() in _COUNT_UNITS:
+            if value < 0:
+                raise ValueError(f"a '{kind}' count cannot be negative ({value:g})")
+            return
+        if quantity in units.KINDS:
+            # a voltage may name its reference: "V vs Na+/Na"
+            base = re.split(r"\s+vs\.?\s+", text, maxsplit=1)[0]
+            try:
+                units.parse(f"1 {base}", quantity)
+            except InvalidRecordError:
+                continue
+            if quantity in ("current_density", "conductivity", "time") and value <= 0:
+                raise ValueError(f"a '{kind}' value in {text} must be positive, not {value:g}")
+            return
+    shown = ", ".join(_EXAMPLE_UNITS[q] for q in allowed)
+    raise ValueError(f"a '{kind}' value cannot be in {text!r}; its units: {shown}")
+
+
 class MeasurementRecord(_Record):
     """One measurement: an impedance run at one temperature, or another property.
 
@@ -408,8 +471,16 @@ class MeasurementRecord(_Record):
                 raise ValueError(
                     "give sigma_s_cm, or resistance_ohm with thickness_cm and area_cm2"
                 )
-        elif self.value is None:
-            raise ValueError(f"a '{self.kind}' measurement needs a value (with its unit)")
+        else:
+            if self.value is None:
+                raise ValueError(f"a '{self.kind}' measurement needs a value (with its unit)")
+            carried = [f for f in ("sigma_s_cm", "resistance_ohm") if getattr(self, f) is not None]
+            if carried:
+                raise ValueError(
+                    f"a '{self.kind}' measurement keeps its number in value/unit, not in "
+                    f"{carried[0]}; record a conductivity as kind 'eis'"
+                )
+            _check_value_unit(self.kind, self.value, self.unit)
         if self.source == "paper" and not self.citation:
             raise ValueError(f"a value from a paper needs its citation (DOI {DOI} and where)")
         return self
