@@ -235,3 +235,27 @@ def test_the_papers_kinds_of_value_are_accepted(lab: Any, dump: Any, args: list[
     assert result.exit_code == 0, result.output
     stored = dump()["measurement"][-1]
     assert (stored["value"], stored["unit"]) == (float(args[3]), args[5])
+
+
+# --------------------------------------------------------------------------- what is shown
+def test_a_conductivity_without_its_uncertainty_is_not_shown_as_exact(lab: Any) -> None:
+    result = lab("measure", "add", "S-1", "-t", "40C", "--sigma", "1.4mS/cm")
+    assert result.exit_code == 0, result.output
+    assert "± 0 " not in result.output
+    assert "uncertainty not given" in result.output
+
+
+@pytest.mark.parametrize(("day", "needle"), [("3026-01-01", "future"), ("1800-01-01", "1900")])
+def test_a_day_in_the_future_or_long_ago_is_refused(
+    cli: Any, materials: Any, dump: Any, day: str, needle: str
+) -> None:
+    before = dump()
+    line = refused(cli(*ADD, "--made-on", day), needle)
+    assert "datetime" not in line
+    assert dump() == before
+
+
+def test_a_long_value_is_not_echoed_whole(cli: Any, materials: Any) -> None:
+    args = ["sample", "add", "--label", "x" * 5000, "--host", "Na2B12H12", "--silica", "A200"]
+    line = refused(cli(*args, "--vol", "35", "--milling", "4h"), "120 characters")
+    assert len(line) < 400

@@ -144,7 +144,7 @@ VISIBLE = st.characters(
 )
 LABEL = st.tuples(VISIBLE, TEXT).map(lambda parts: (parts[0] + parts[1]).strip())
 POSITIVE = st.floats(min_value=1e-12, max_value=1e9, allow_nan=False, allow_infinity=False)
-DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1))
+DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2025, 12, 31))  # not future
 # Control characters are refused in JSON fields too (their own test covers that), so the round
 # trips draw plain text: refused inputs would only be filtered out.
 PLAIN = st.text(alphabet=ALPHABET, max_size=8)
@@ -165,9 +165,12 @@ def measurements(draw: st.DrawFn) -> dict[str, Any]:
             | st.floats(min_value=-200.0, max_value=500.0).map(lambda c: f"{c!r} C")
         )
         data["sigma_s_cm"] = draw(POSITIVE | POSITIVE.map(lambda s: f"{s!r} mS/cm"))
-    else:
+    elif kind == "lsv":  # a voltage of either sign
         data["value"] = draw(st.floats(allow_nan=False, allow_infinity=False))
-        data["unit"] = draw(st.sampled_from(["V", "mA/cm2", "%"]))
+        data["unit"] = draw(st.sampled_from(["V", "V vs Na+/Na", "mV"]))
+    else:  # a critical current density is positive
+        data["value"] = draw(POSITIVE)
+        data["unit"] = draw(st.sampled_from(["mA/cm2", "uA/cm2"]))
     data["direction"] = draw(st.sampled_from([None, "heating", "cooling"]))
     data["run"] = draw(st.none() | st.integers(0, 100))
     data["measured_on"] = draw(st.none() | DATES)

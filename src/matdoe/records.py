@@ -14,6 +14,7 @@ message that names the row and the field.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -228,6 +229,20 @@ def _json_object(value: Any) -> Any:
 
 
 JsonObject = Annotated[dict[str, Any] | None, AfterValidator(_json_object)]
+
+
+def _lab_date(value: dt.date | None) -> dt.date | None:
+    """A day something was made or measured: not in the future, not before 1900."""
+    if value is None:
+        return value
+    if value > dt.date.today() + dt.timedelta(days=1):
+        raise ValueError(f"{value.isoformat()} lies in the future")
+    if value.year < 1900:
+        raise ValueError(f"{value.isoformat()} is before 1900; check the year")
+    return value
+
+
+LabDate = Annotated[dt.date | None, AfterValidator(_lab_date)]
 Source = Literal["measured", "paper", "simulated"]
 
 
@@ -452,7 +467,7 @@ class MeasurementRecord(_Record):
     citation: Text = None
     raw_file: Str255 = None
     raw_sha256: Str64 = None
-    measured_on: dt.date | None = None
+    measured_on: LabDate = None
     notes: Text = None
 
     @field_validator("value")
@@ -514,7 +529,7 @@ class SampleRecord(_Record):
     ball_diameter_mm: float | None = Field(default=None, gt=0)
     atmosphere: Str60 = None
     drying: Text = None
-    made_on: dt.date | None = None
+    made_on: LabDate = None
     operator: Str120 = None
     status: Literal["planned", "made", "discarded"] = "made"
     source: Source = "measured"
@@ -892,6 +907,17 @@ class CampaignRecord(_Record):
 R = TypeVar("R", bound=BaseModel)
 
 
+def _shown_value(value: Any) -> str:
+    """A value as a person typed it: dates in ISO form, numpy numbers as plain ones, long text cut."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        with contextlib.suppress(TypeError, ValueError):
+            value = value.item()
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + f"... ({len(text)} characters)"
+
+
 def _describe(error: Mapping[str, Any]) -> str:
     loc = ".".join(str(part) for part in error.get("loc", ()))
     message = str(error.get("msg", "invalid"))
@@ -901,8 +927,9 @@ def _describe(error: Mapping[str, Any]) -> str:
     if error.get("type") == "missing":
         return f"field {loc!r} is required"
     given = error.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
-    if shown and repr(given) in message:
+    text = _shown_value(given)
+    shown = "" if isinstance(given, dict | list) or given is None else f" (got {text})"
+    if shown and (repr(given) in message or text.strip("'") in message):
         shown = ""  # the message names the value already
     if loc and not message.startswith(("field ", loc.split(".")[-1])):
         return f"field {loc!r}: {message}{shown}"

@@ -120,8 +120,13 @@ def add(
         number = measurement.id
     if kind == "eis":
         info(
-            f"{label}: measurement {number}: sigma = {shown[0]:.3g} ± {shown[1] or 0:.2g} S/cm "
-            f"at {(shown[2] or 0.0) - 273.15:.1f} °C"
+            f"{label}: measurement {number}: sigma = {shown[0]:.3g}"
+            + (
+                f" ± {shown[1]:.2g} S/cm"
+                if shown[1] is not None
+                else " S/cm (its uncertainty not given)"
+            )
+            + f" at {(shown[2] or 0.0) - 273.15:.1f} °C"
         )
         if fit_line is not None:
             info(f"  Arrhenius updated: {fit_line}")
