@@ -259,3 +259,35 @@ def test_a_long_value_is_not_echoed_whole(cli: Any, materials: Any) -> None:
     args = ["sample", "add", "--label", "x" * 5000, "--host", "Na2B12H12", "--silica", "A200"]
     line = refused(cli(*args, "--vol", "35", "--milling", "4h"), "120 characters")
     assert len(line) < 400
+
+
+# --------------------------------------------------------------------------- filters, provenance
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--vol-min", "nan"], "--vol-min"),
+        (["--vol-min", "50", "--vol-max", "10"], "above --vol-max"),
+        (["--milling-min", "4h", "--milling-max", "1h"], "above --milling-max"),
+        (["--source", "bogus"], "measured, paper or simulated"),
+    ],
+)
+def test_a_filter_that_can_match_nothing_by_mistake_is_refused(
+    lab: Any, args: list[str], needle: str
+) -> None:
+    refused(lab("sample", "list", *args), needle)
+
+
+def test_a_detail_given_twice_is_refused(lab: Any, dump: Any) -> None:
+    before = dump()
+    args = ["-t", "30C", "--sigma", "1mS/cm", "--detail", "a=1", "--detail", "a=2"]
+    refused(lab("measure", "add", "S-1", *args), "twice")
+    assert dump() == before
+
+
+def test_the_raw_file_of_a_measurement_cannot_be_edited(lab: Any, dump: Any) -> None:
+    assert lab("measure", "add", "S-1", "-t", "30C", "--sigma", "1mS/cm").exit_code == 0
+    number = dump()["measurement"][-1]["id"]
+    before = dump()
+    args = ["measure", "edit", str(number), "--set", "raw_file=/etc/passwd", "--yes"]
+    refused(lab(*args), "raw_file")
+    assert dump() == before

@@ -39,6 +39,8 @@ def _details(items: list[str]) -> dict[str, Any] | None:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InvalidRecordError(f"--detail {item!r}: write it as key=value")
+        if key.strip() in out:
+            raise InvalidRecordError(f"--detail {key.strip()!r} is given twice; give it once")
         try:
             out[key.strip()] = float(value)
         except ValueError:

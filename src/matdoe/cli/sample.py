@@ -270,6 +270,25 @@ def import_samples(
     )
 
 
+def _check_filter(flt: Any) -> None:
+    """Refuse filters that can only match nothing by mistake: NaN, reversed ranges, a bad source."""
+    import math
+
+    for name, value in (("--vol-min", flt.vol_min), ("--vol-max", flt.vol_max)):
+        if value is not None and not math.isfinite(value):
+            raise InvalidRecordError(f"{name} {value}: give a number of vol%, e.g. 20")
+    pairs = (
+        ("--vol-min", flt.vol_min, "--vol-max", flt.vol_max),
+        ("--milling-min", flt.milling_min_h, "--milling-max", flt.milling_max_h),
+        ("--since", flt.made_from, "--until", flt.made_to),
+    )
+    for low_name, low, high_name, high in pairs:
+        if low is not None and high is not None and low > high:
+            raise InvalidRecordError(f"{low_name} lies above {high_name}: nothing can match")
+    if flt.source is not None and flt.source not in ("measured", "paper", "simulated"):
+        raise InvalidRecordError(f"--source {flt.source!r}: use measured, paper or simulated")
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -303,6 +322,7 @@ def list_(
         made_to=_date(until, "--until"),
         source=source,
     )
+    _check_filter(flt)
     with transaction(ctx, read_only=True) as session:
         if fmt == Format.csv:
             stream_csv(flat_rows(session, flt), flat_columns())

@@ -1044,6 +1044,12 @@ def update_measurement(
             f"a measurement has no field {unknown[0]!r}; fields: "
             + ", ".join(MeasurementRecord.model_fields)
         )
+    provenance = sorted({"raw_file", "raw_sha256"} & changes.keys())
+    if provenance:
+        raise InvalidRecordError(
+            f"{provenance[0]} records the file this measurement was read from and cannot be "
+            "edited; import the right file as a new measurement and delete this one"
+        )
     current = measurement_record(measurement)
     derived = {"sigma_s_cm", "sigma_std_s_cm"}
     if current.get("resistance_ohm") is not None and not derived & changes.keys():
