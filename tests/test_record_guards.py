@@ -291,3 +291,23 @@ def test_the_raw_file_of_a_measurement_cannot_be_edited(lab: Any, dump: Any) -> 
     args = ["measure", "edit", str(number), "--set", "raw_file=/etc/passwd", "--yes"]
     refused(lab(*args), "raw_file")
     assert dump() == before
+
+
+@pytest.mark.parametrize("density", ["2.2kg/m3", "200g/cm3"])
+def test_a_density_no_solid_has_is_refused(
+    cli: Any, materials: Any, dump: Any, density: str
+) -> None:
+    before = dump()
+    args = ["material", "add", "SiO2-X", "--formula", "SiO2", "--kind", "scaffold"]
+    refused(cli(*args, "--density", density, "--density-source", "x"), "no solid's density")
+    refused(
+        cli("material", "edit", "SiO2-A200", "--set", f"density_g_cm3={density}", "--yes"),
+        "no solid's density",
+    )
+    assert dump() == before
+
+
+def test_a_batch_of_a_hundred_kilograms_needs_force(cli: Any, materials: Any, dump: Any) -> None:
+    before = dump()
+    refused(cli(*ADD, "--batch", "100000g"), "1 mg–1 kg")
+    assert dump() == before

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from matdoe.errors import ImplausibleValueError
+from matdoe.errors import ImplausibleValueError, InvalidRecordError
 
 __all__ = [
     "BOUNDS",
@@ -29,6 +29,7 @@ __all__ = [
     "enforce",
     "pellet_density_problem",
     "problems",
+    "refuse_implausible",
 ]
 
 
@@ -51,7 +52,9 @@ def _show(field: str, value: float) -> str:
         return f"{value:.6g} K ({value - 273.15:.1f} °C)"
     if field == "thickness_cm":
         return f"{value:.6g} cm ({value * 1e4:.4g} µm)"
-    unit = {"area_cm2": "cm²", "sigma_s_cm": "S/cm", "milling_h": "h"}.get(field, "")
+    unit = {"area_cm2": "cm²", "sigma_s_cm": "S/cm", "milling_h": "h", "batch_mg": "mg"}.get(
+        field, ""
+    )
     return f"{value:.6g} {unit}".rstrip()
 
 
@@ -67,6 +70,8 @@ BOUNDS: dict[str, Bound] = {
     "sigma_s_cm": Bound(1e-12, 10.0, "1e-12–10 S/cm", "for an ionic conductivity"),
     # Ball milling runs minutes to days; 1000 h is six weeks without stopping.
     "milling_h": Bound(0.0, 1000.0, "0–1000 h", "for a milling time"),
+    # A milling batch is 0.1–100 g on a lab bench (the paper's: 500 mg).
+    "batch_mg": Bound(1.0, 1e6, "1 mg–1 kg", "for a milling batch"),
 }
 
 #: A pellet may be at most this fraction of its theoretical density (5 % for the uncertainty of
@@ -84,6 +89,30 @@ def problems(values: Mapping[str, float | None]) -> list[str]:
         if not bound.low <= value <= bound.high:
             out.append(bound.describe(field, value))
     return out
+
+
+def refuse_implausible(field: str, value: float, *, where: str) -> None:
+    """Refuse a value outside :data:`BOUNDS` where nothing is stored that ``--force`` could keep.
+
+    For what a person asks about rather than records: the temperature of a prediction or a
+    suggestion (a model has no measurement to learn from outside a measurement's range), the
+    batch mass of the masses to weigh.
+
+    Raises:
+        InvalidRecordError: ``value`` is not finite, or outside the bound of ``field``.
+
+    >>> refuse_implausible("temperature_k", 1273.15, where="--temperature")
+    Traceback (most recent call last):
+    ...
+    matdoe.errors.InvalidRecordError: --temperature: 1273.15 K (1000.0 °C) is outside 150–800 K for a conductivity measurement
+    """
+    bound = BOUNDS[field]
+    if not math.isfinite(value):
+        raise InvalidRecordError(f"{where}: {value!r} is not a finite number")
+    if not bound.low <= value <= bound.high:
+        raise InvalidRecordError(
+            f"{where}: {_show(field, value)} is outside {bound.shown} {bound.why}".rstrip()
+        )
 
 
 def pellet_density_problem(

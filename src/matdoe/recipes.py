@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from matdoe.space import SearchSpace
 
 __all__ = [
+    "TEMPERATURE_COLUMNS",
     "material_name",
     "parse_limits",
     "parse_number",
@@ -46,12 +47,18 @@ def material_name(session: Session | None, name: str, kind: str = "scaffold") ->
     return find_material(session, name.strip(), kind=kind).name
 
 
+#: Temperature columns of a recipes table (:func:`read_recipes` with ``temperature=True`` and
+#: the unit a bare number in each is in; a plain ``temperature`` needs the unit in every cell).
+TEMPERATURE_COLUMNS = {"temperature_c": "degC", "temperature_k": "kelvin", "temperature": None}
+
+
 def read_recipes(
     path: Path,
     space: SearchSpace,
     *,
     session: Session | None = None,
     fields: Mapping[str, str] | None = None,
+    temperature: bool = False,
 ) -> pd.DataFrame:
     """A table of recipes from a file, numbered from 1 (the row number a person sees).
 
@@ -61,9 +68,13 @@ def read_recipes(
         session: When given, material names are resolved through the catalogue ("A200").
         fields: Parameter → sample field (a campaign's); materials are the parameters of the
             host and scaffold fields (default: every categorical is a scaffold).
+        temperature: Also accept one of :data:`TEMPERATURE_COLUMNS`, the temperature of each
+            recipe's prediction; it comes back as ``temperature_c`` (°C), each value inside
+            the range of a conductivity measurement (:mod:`matdoe.plausibility`).
 
     Raises:
-        InvalidRecordError: an empty file, a missing column, a value that is not a number.
+        InvalidRecordError: an empty file, a missing or an unknown column, a value that is not
+            a number, a temperature without its unit or outside a measurement's range.
     """
     import pandas as pd
 
@@ -83,7 +94,23 @@ def read_recipes(
         raise InvalidRecordError(
             f"{path.name}: missing column {missing[0]!r} (need {', '.join(space.parameter_names)})"
         )
+    accepted = [*space.parameter_names, *(TEMPERATURE_COLUMNS if temperature else ())]
+    unknown = [str(c) for c in frame.columns if c not in accepted]
+    if unknown:
+        raise InvalidRecordError(
+            f"{path.name}: unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
+            f"{', '.join(accepted)}"
+        )
     frame.index = range(1, len(frame) + 1)
+    out = list(space.parameter_names)
+    given = [c for c in TEMPERATURE_COLUMNS if c in frame.columns]
+    if len(given) > 1:
+        raise InvalidRecordError(
+            f"{path.name}: the temperature is given twice ({' and '.join(given)}); keep one column"
+        )
+    if given:
+        frame["temperature_c"] = _temperatures(frame[given[0]], given[0], path.name)
+        out.append("temperature_c")
     for p in space.parameters:
         if p.numeric:
             values = pd.to_numeric(frame[p.name], errors="coerce")
@@ -100,7 +127,26 @@ def read_recipes(
                 frame[p.name] = [material_name(session, str(v), kind) for v in frame[p.name]]
             else:
                 frame[p.name] = [str(v).strip() for v in frame[p.name]]
-    return frame[list(space.parameter_names)]
+    return frame[out]
+
+
+def _temperatures(column: pd.Series, name: str, where: str) -> list[float]:
+    """A recipes table's temperature column in °C (see :data:`TEMPERATURE_COLUMNS`)."""
+    import math
+
+    from matdoe import units
+    from matdoe.plausibility import refuse_implausible
+
+    out = []
+    for row, value in column.items():
+        label = f"{where}, row {row}: {name}"
+        blank = value is None or (isinstance(value, float) and math.isnan(value))
+        if blank or (isinstance(value, str) and not value.strip()):
+            raise InvalidRecordError(f"{label} is empty; give every recipe its temperature")
+        kelvin = units.parse(value, "temperature", name=label, bare_unit=TEMPERATURE_COLUMNS[name])
+        refuse_implausible("temperature_k", kelvin, where=f"{label} {value}")
+        out.append(kelvin - 273.15)
+    return out
 
 
 def parse_number(text: str, field: str | None, where: str) -> float | None:

@@ -272,6 +272,11 @@ class _Record(BaseModel):
         return {k: v for k, v in self.model_dump(mode="json").items() if v is not None and v != []}
 
 
+#: The densities a solid host or scaffold can have, g/cm³ (a value outside is a unit slip:
+#: 2.2 kg/m³ for 2.2 g/cm³).
+SOLID_DENSITY_G_CM3 = (0.1, 25.0)
+
+
 class MaterialRecord(_Record):
     """A raw material: a host salt (Na2B12H12), a scaffold oxide (a silica), or other."""
 
@@ -355,6 +360,12 @@ class MaterialRecord(_Record):
             )
         if self.density_g_cm3 is None and (self.density_source or self.density_method):
             raise ValueError("density_source/density_method given without density_g_cm3")
+        low, high = SOLID_DENSITY_G_CM3
+        if self.density_g_cm3 is not None and not low <= self.density_g_cm3 <= high:
+            raise ValueError(
+                f"density_g_cm3={self.density_g_cm3:g} g/cm³ is no solid's density (they lie in "
+                f"{low:g}-{high:g} g/cm³; osmium, the densest element, is 22.6): check the unit"
+            )
         return self
 
 

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,11 +104,20 @@ class CampaignDefinition:
     document: Mapping[str, Any]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = "space") -> CampaignDefinition:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, where: str = "space", stored: bool = False
+    ) -> CampaignDefinition:
         """Check a space-file mapping (schema and meaning) and build the definition.
 
         A space of the first layout (no ``recipe``, no field names) keeps the meaning that
         version gave it: the host of every batch is Na2B12H12.
+
+        Args:
+            data: The space file's mapping.
+            where: Names the file or campaign in messages.
+            stored: A campaign's stored space, accepted when it was created: its ranges are not
+                checked again against the sample fields (:meth:`check_ranges`), so a campaign
+                stored before that check stays usable and an edit can mend it.
 
         Raises:
             InvalidRecordError: one line naming ``where`` and what is wrong.
@@ -156,7 +166,65 @@ class CampaignDefinition:
             document=document,
         )
         definition._check(where)
+        if not stored:
+            definition.check_ranges(where)
         return definition
+
+    def check_ranges(self, where: str = "space") -> None:
+        """Refuse a range that gives suggestions no sample can be recorded from.
+
+        A numeric parameter needs low below high, inside what its sample field accepts
+        (:class:`matdoe.records.SampleRecord`: a vol% within 0–100, a milling time from 0) and
+        its plausible range (:mod:`matdoe.plausibility`: a milling time up to 1000 h); a
+        condition needs low below high; the temperatures sigma is optimised at must lie in the
+        range of a conductivity measurement.
+
+        Raises:
+            InvalidRecordError: one line naming ``where``, the parameter and the limit.
+        """
+        from matdoe.plausibility import BOUNDS, refuse_implausible
+
+        for p in self.space.parameters:
+            if not p.numeric:
+                continue
+            d = p.to_dict()
+            if d["low"] >= d["high"]:
+                raise InvalidRecordError(
+                    f"{where}: parameter {p.name!r}: low {d['low']:g} is not below high "
+                    f"{d['high']:g}; give a range (a value every batch shares belongs in recipe)"
+                )
+            field = self.fields[p.name]
+            limits = _field_limits(field)
+            bound = BOUNDS.get(field)
+            for end in ("low", "high"):
+                value = d[end]
+                if not all(_HOLDS[op](value, limit) for op, limit in limits):
+                    accepted = " and ".join(f"{op} {limit:g}" for op, limit in limits)
+                    raise InvalidRecordError(
+                        f"{where}: parameter {p.name!r}: {end} {value:g} is outside what the "
+                        f"sample field {field} accepts ({accepted}); a suggestion there could "
+                        "not be recorded as a sample"
+                    )
+                if bound is not None and not bound.low <= value <= bound.high:
+                    raise InvalidRecordError(
+                        f"{where}: parameter {p.name!r}: {end} {value:g} is outside "
+                        f"{bound.shown} {bound.why}; a suggestion there would be refused as "
+                        "implausible when recorded"
+                    )
+        for condition in self.space.conditions:
+            if condition.low >= condition.high:
+                raise InvalidRecordError(
+                    f"{where}: condition {condition.name!r}: low {condition.low:g} is not below "
+                    f"high {condition.high:g}"
+                )
+        targets = {o.temperature_c for o in self.objectives if o.kind == "conductivity"}
+        condition = self.temperature_condition()
+        if condition is not None and condition.default is not None:
+            targets.add(condition.default)
+        for target in sorted(t for t in targets if t is not None):
+            refuse_implausible(
+                "temperature_k", target + 273.15, where=f"{where}: temperature_c {target:g}"
+            )
 
     def _check(self, where: str) -> None:
         for objective in self.objectives:
@@ -265,6 +333,45 @@ class CampaignDefinition:
                 values = f"{d['low']:g} .. {d['high']:g}{step}" + (" (log)" if d["log"] else "")
             rows.append({"parameter": p.name, "field": self.fields[p.name], "values": values})
         return rows
+
+
+def _field_limits(field: str) -> list[tuple[str, float]]:
+    """The bounds :class:`matdoe.records.SampleRecord` puts on a numeric field, e.g.
+    ``[(">=", 0.0), ("<=", 100.0)]`` for ``scaffold_vol_pct`` (an ``extra.KEY``: none).
+
+    >>> _field_limits("scaffold_vol_pct"), _field_limits("batch_mg"), _field_limits("extra.x")
+    ([('>=', 0.0), ('<=', 100.0)], [('>', 0.0)], [])
+    """
+    import typing
+
+    import annotated_types as at
+    from pydantic.fields import FieldInfo
+
+    from matdoe.records import SampleRecord
+
+    info = SampleRecord.model_fields.get(field)
+    if info is None:
+        return []
+    found: list[tuple[str, float]] = []
+
+    ops = ((at.Gt, ">", "gt"), (at.Ge, ">=", "ge"), (at.Lt, "<", "lt"), (at.Le, "<=", "le"))
+
+    def walk(items: Sequence[Any]) -> None:
+        for item in items:
+            if isinstance(item, FieldInfo):
+                walk(item.metadata)
+            for kind, op, attr in ops:
+                if isinstance(item, kind):
+                    found.append((op, float(getattr(item, attr))))
+
+    walk(info.metadata)
+    # A unit-carrying field (batch_mg, milling_h) keeps its bound inside Annotated[float, ...].
+    for arg in typing.get_args(info.annotation):
+        walk(getattr(arg, "__metadata__", ()))
+    return found
+
+
+_HOLDS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 def load_definition(path: Path) -> CampaignDefinition:

@@ -46,7 +46,9 @@ DEFAULT_NOTES = "Na2B12H12/SiO2 by ball milling; objective log10 sigma (S/cm)"
 
 def definition_of(campaign: Campaign) -> CampaignDefinition:
     """The campaign's stored space file as a :class:`CampaignDefinition`."""
-    return CampaignDefinition.from_dict(campaign.space, where=f"campaign {campaign.name!r}")
+    return CampaignDefinition.from_dict(
+        campaign.space, where=f"campaign {campaign.name!r}", stored=True
+    )
 
 
 def _check_name(name: str) -> str:

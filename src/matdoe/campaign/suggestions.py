@@ -454,7 +454,8 @@ def propose(
     Args:
         n: Batch size.
         campaign: The campaign, its name, or None for the only open one.
-        temperature_c: The temperature at which sigma is optimised (°C); default: the
+        temperature_c: The temperature at which sigma is optimised (°C; refused outside the
+            range of a conductivity measurement, :mod:`matdoe.plausibility`); default: the
             campaign's.
         strategy: See :data:`matdoe.suggest.STRATEGIES`.
         random_state: Seed; same data and seed give the same batch.
@@ -471,6 +472,7 @@ def propose(
     """
     from matdoe.campaign.observations import training_table
     from matdoe.campaign.registry import check_open, definition_of, resolve_campaign
+    from matdoe.plausibility import refuse_implausible
     from matdoe.suggest import Objective, suggest
 
     if not isinstance(campaign, Campaign):
@@ -503,6 +505,11 @@ def propose(
     if any(o.kind == "conductivity" for o in definition.objectives):
         conditions[TEMPERATURE] = (
             float(temperature_c) if temperature_c is not None else definition.target_temperature_c()
+        )
+        refuse_implausible(
+            "temperature_k",
+            conditions[TEMPERATURE] + 273.15,
+            where=f"temperature_c {conditions[TEMPERATURE]:g}",
         )
     batch = suggest(
         first.table[first.columns],

@@ -20,6 +20,7 @@ from matdoe.cli.common import (
     Format,
     info,
     output,
+    target_temperature_c,
     transaction,
 )
 from matdoe.errors import InvalidRecordError
@@ -53,13 +54,12 @@ def ask_command(
     `reason`, the prediction in S/cm with its intervals and the masses to weigh; report each
     result back with `matdoe tell ID ...`.
     """
-    from matdoe import units
     from matdoe.asktell import ask
     from matdoe.suggest import STRATEGIES
 
     if strategy not in STRATEGIES:
         raise InvalidRecordError(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
-    temperature_c = units.parse(temperature, "temperature", name="--temperature") - 273.15
+    temperature_c = target_temperature_c(temperature)
     with transaction(ctx) as session:
         rows = ask(
             session,

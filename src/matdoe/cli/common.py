@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import typer
 from typer.core import TyperGroup
@@ -343,6 +343,26 @@ def parse_assignments(items: Sequence[str], option: str = "--set") -> dict[str, 
             raise InvalidRecordError(f"{option}: field {key!r} is given twice")
         changes[key] = value.strip() or None
     return changes
+
+
+@overload
+def target_temperature_c(text: str, option: str = ...) -> float: ...
+@overload
+def target_temperature_c(text: None, option: str = ...) -> None: ...
+def target_temperature_c(text: str | None, option: str = "--temperature") -> float | None:
+    """The temperature (°C) a prediction or a suggestion is for, from ``--temperature 30C``.
+
+    Refused outside the range of a conductivity measurement (:mod:`matdoe.plausibility`): no
+    measurement could check a prediction there.
+    """
+    from matdoe import units
+    from matdoe.plausibility import refuse_implausible
+
+    if text is None:
+        return None
+    kelvin = units.parse(text, "temperature", name=option)
+    refuse_implausible("temperature_k", kelvin, where=f"{option} {text}")
+    return kelvin - 273.15
 
 
 def revision_lines(revisions: Sequence[Any], *, main: str) -> list[str]:

@@ -24,6 +24,7 @@ from matdoe.cli.common import (
     plot_folder,
     render,
     save_figure,
+    target_temperature_c,
     transaction,
 )
 from matdoe.errors import InvalidRecordError
@@ -31,14 +32,6 @@ from matdoe.errors import InvalidRecordError
 app = new_app("The models: Gaussian processes of a campaign's measured objectives.")
 
 OBJECTIVE_HELP = "only this measured objective (log10_sigma or ea_ev); default: every one"
-
-
-def _temperature_c(text: str | None) -> float | None:
-    from matdoe import units
-
-    if text is None:
-        return None
-    return units.parse(text, "temperature", name="--temperature") - 273.15
 
 
 def _training(session: Any, campaign: str | None, objective: str | None) -> tuple[Any, list[Any]]:
@@ -83,7 +76,7 @@ def fit(
     folds: int = typer.Option(5, min=2, help="cross-validation folds (whole recipes held out)"),
 ) -> None:
     """Fit the models on every usable measurement; print their summaries, save their plots."""
-    temperature_c = _temperature_c(temperature)
+    temperature_c = target_temperature_c(temperature)
     if plots is not None:
         plot_folder(plots, "--plots")
     with transaction(ctx) as session:
@@ -212,7 +205,10 @@ def predict(
     vol: float | None = typer.Option(None, help="vol% scaffold"),
     milling: str | None = typer.Option(None, help="milling time, e.g. 4h"),
     recipes: Path | None = typer.Option(
-        None, help="CSV/JSON/YAML of recipes (the campaign's parameter columns): predict them all"
+        None,
+        help="CSV/JSON/YAML of recipes (the campaign's parameter columns, and optionally each "
+        "recipe's temperature: temperature_c, temperature_k, or temperature with a unit in "
+        "every cell): predict them all",
     ),
     temperature: str | None = typer.Option(
         None, "--temperature", "-t", help="e.g. 30C (default: the campaign's)", show_default=False
@@ -226,7 +222,7 @@ def predict(
     from matdoe.campaign import INTERVAL_NOTE, prediction_columns
     from matdoe.recipes import read_recipes
 
-    temperature_c = _temperature_c(temperature)
+    temperature_c = target_temperature_c(temperature)
     given = bool(values) or any(v is not None for v in (silica, vol, milling))
     if recipes is not None and given:
         raise InvalidRecordError("give either --recipes FILE or the recipe's values, not both")
@@ -234,10 +230,26 @@ def predict(
         definition, tables = _training(session, campaign, None)
         space = tables[0].space
         if recipes is not None:
-            table = read_recipes(recipes, space, session=session, fields=definition.fields)
+            table = read_recipes(
+                recipes, space, session=session, fields=definition.fields, temperature=True
+            )
         else:
             table = pd.DataFrame([_one_recipe(session, definition, values, silica, vol, milling)])
-    target = temperature_c if temperature_c is not None else _target(definition)
+    column = "temperature_c" in table.columns
+    if column and temperature_c is not None:
+        raise InvalidRecordError(
+            "give the temperature by --temperature or by a column of --recipes, not both"
+        )
+    if (column or temperature_c is not None) and definition.temperature_condition() is None:
+        raise InvalidRecordError(
+            "this campaign's models do not depend on temperature (no condition "
+            "temperature_c); leave the temperature out"
+        )
+    if column:
+        targets = table.pop("temperature_c")
+    else:
+        target = temperature_c if temperature_c is not None else _target(definition)
+        targets = pd.Series(target, index=table.index, dtype=float)
     rows: list[dict[str, Any]] = [
         {p: _plain(r[p]) for p in space.parameter_names} for _, r in table.iterrows()
     ]
@@ -245,14 +257,12 @@ def predict(
     for data in tables:
         model = data.fit()
         model.space.validate(table)
-        conditions = {"temperature_c": target} if model.space.conditions else None
-        mean, std = model.predict(table, return_std=True, conditions=conditions)
-        _, new = model.predict(table, return_std=True, conditions=conditions, include_noise=True)
+        mean, std, new = _predict(model, table, targets)
         if data.objective == "log10_sigma":
             n_observations = len(data.table)
             cols = prediction_columns(mean, std, new)
             for i, row in enumerate(rows):
-                row["temperature_c"] = target
+                row["temperature_c"] = float(targets.iloc[i])
                 row.update({k: float(v[i]) for k, v in cols.items()})
         else:
             for i, row in enumerate(rows):
@@ -266,9 +276,9 @@ def predict(
         row = rows[0]
         recipe = ", ".join(f"{p} {_text(row[p])}" for p in space.parameter_names)
         typer.echo(
-            f"{recipe} at {target:.1f} °C: sigma = {row['sigma_s_cm']:.3g} S/cm (log10 "
-            f"{row['log10_sigma']:.2f} ± {row['log10_sigma_std']:.2f}); 95 % band of the mean "
-            f"{row['mean_low95_s_cm']:.2g}–{row['mean_high95_s_cm']:.2g}; a new batch's "
+            f"{recipe} at {row['temperature_c']:.1f} °C: sigma = {row['sigma_s_cm']:.3g} S/cm "
+            f"(log10 {row['log10_sigma']:.2f} ± {row['log10_sigma_std']:.2f}); 95 % band of the "
+            f"mean {row['mean_low95_s_cm']:.2g}–{row['mean_high95_s_cm']:.2g}; a new batch's "
             f"measurement: 95 % interval {row['new_low95_s_cm']:.2g}–{row['new_high95_s_cm']:.2g} "
             f"(model of {n_observations} conductivities)"
         )
@@ -284,6 +294,26 @@ def predict(
         output(rows, fmt)
         if fmt == Format.table and rows and "sigma_s_cm" in rows[0]:
             info(INTERVAL_NOTE)
+
+
+def _predict(model: Any, table: Any, targets: Any) -> tuple[Any, Any, Any]:
+    """Mean, its std and a new batch's std of every recipe, each at its temperature (°C)."""
+    import numpy as np
+
+    if not model.space.conditions:
+        return (
+            *model.predict(table, return_std=True),
+            model.predict(table, return_std=True, include_noise=True)[1],
+        )
+    mean, std, new = (np.empty(len(table)) for _ in range(3))
+    for target in targets.unique():
+        at = (targets == target).to_numpy()
+        conditions = {"temperature_c": float(target)}
+        mean[at], std[at] = model.predict(table[at], return_std=True, conditions=conditions)
+        _, new[at] = model.predict(
+            table[at], return_std=True, conditions=conditions, include_noise=True
+        )
+    return mean, std, new
 
 
 def _plain(value: Any) -> Any:

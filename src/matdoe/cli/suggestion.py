@@ -13,6 +13,7 @@ from matdoe.cli.common import (
     info,
     new_app,
     output,
+    target_temperature_c,
     transaction,
 )
 from matdoe.errors import InvalidRecordError
@@ -64,7 +65,7 @@ def suggest_command(
     ),
     batch_mg: float | None = typer.Option(
         None,
-        help="batch mass for the recipe to weigh, mg (default: the campaign's, else 500)",
+        help="batch mass for the recipe to weigh, mg (1 to 1e6; default: the campaign's, else 500)",
         show_default=False,
     ),
     seed: int = typer.Option(
@@ -87,15 +88,14 @@ def suggest_command(
         resolve_campaign,
         suggestion_rows,
     )
+    from matdoe.plausibility import refuse_implausible
     from matdoe.recipes import parse_limits, proposal_limits, read_recipes
 
     if strategy not in STRATEGIES:
         raise InvalidRecordError(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
-    temperature_c = (
-        None
-        if temperature is None
-        else units.parse(temperature, "temperature", name="--temperature") - 273.15
-    )
+    temperature_c = target_temperature_c(temperature)
+    if batch_mg is not None:
+        refuse_implausible("batch_mg", batch_mg, where=f"--batch-mg {batch_mg:g}")
     milling_cap = units.parse_optional(max_milling, "time", name="--max-milling")
     with transaction(ctx) as session:
         chosen = resolve_campaign(session, campaign, lock=True)

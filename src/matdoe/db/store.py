@@ -361,7 +361,7 @@ def _mass_vol_problem(
 
 def sample_problems(record: SampleRecord, host: Material, scaffold: Material | None) -> list[str]:
     """Implausible values of a sample record and its pellet (see :mod:`matdoe.plausibility`)."""
-    found = problems({"milling_h": record.milling_h})
+    found = problems({"milling_h": record.milling_h, "batch_mg": record.batch_mg})
     mass_vol = _mass_vol_problem(record, host, scaffold)
     if mass_vol:
         found.append(mass_vol)
