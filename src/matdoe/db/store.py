@@ -174,8 +174,8 @@ def _campaigns_naming(session: Session, name: str) -> list[str]:
         recipe = space.get("recipe") or {}
         named = name in (recipe.get("host"), recipe.get("scaffold"))
         for parameter in space.get("parameters") or []:
-            if parameter.get("field") in ("host", "scaffold"):
-                named = named or name in (parameter.get("choices") or [])
+            # any categorical's choices: a space of the first layout names no fields
+            named = named or name in (parameter.get("choices") or [])
         if named:
             found.append(campaign.name)
     return found
