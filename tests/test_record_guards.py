@@ -173,6 +173,7 @@ def test_a_material_a_campaign_names_cannot_be_deleted(
     assert created.exit_code == 0, created.output
     before = dump()
     refused(cli("material", "delete", "SiO2-NEW", "--yes"), "'newc'")
+    refused(cli("material", "edit", "SiO2-NEW", "--set", "name=SiO2-NEW2", "--yes"), "'newc'")
     assert dump() == before
 
 

@@ -152,6 +152,13 @@ def update_material(
         raise DuplicateError(f"material {record.name!r} already exists; choose another name")
     if record.name != material.name:
         _same_name_in_other_case(session, record.name, other_than=material.id)
+        campaigns = _campaigns_naming(session, material.name)
+        if campaigns:
+            raise InvalidRecordError(
+                f"material {material.name!r} keeps its name: the space of campaign(s) "
+                f"{', '.join(map(repr, campaigns))} names it (a renamed material would leave "
+                "the campaign a choice that does not exist)"
+            )
     if record.kind != material.kind:
         users = _material_users(session, material)
         if users:
