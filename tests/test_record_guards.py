@@ -179,7 +179,9 @@ def test_a_material_a_campaign_names_cannot_be_deleted(
 
 def test_the_kind_of_a_used_material_stays(lab: Any, dump: Any) -> None:
     before = dump()
-    refused(lab("material", "edit", "SiO2-A200", "--set", "kind=host", "--yes"), "stays a scaffold")
+    refused(
+        lab("material", "edit", "SiO2-A200", "--set", "kind=host", "--yes"), "cannot become kind"
+    )
     assert dump() == before
 
 
@@ -312,3 +314,74 @@ def test_a_batch_of_a_hundred_kilograms_needs_force(cli: Any, materials: Any, du
     before = dump()
     refused(cli(*ADD, "--batch", "100000g"), "1 mg–1 kg")
     assert dump() == before
+
+
+# --------------------------------------------------------------------------- a review's findings
+def test_records_stored_before_a_new_rule_stay_readable(lab: Any, session_factory: Any) -> None:
+    """A density, a day and a unit the new rules refuse, written by an older matdoe."""
+    from sqlalchemy import text
+
+    assert (
+        lab("measure", "add", "S-1", "--kind", "lsv", "--value", "3.9", "--unit", "V").exit_code
+        == 0
+    )
+    with session_factory.begin() as session:
+        session.execute(text("UPDATE material SET density_g_cm3 = 0.05 WHERE name = 'SiO2-A200'"))
+        session.execute(text("UPDATE sample SET made_on = '2030-01-01'"))
+        session.execute(text("UPDATE measurement SET unit = NULL WHERE kind = 'lsv'"))
+    for args in (
+        ["material", "list"],
+        ["material", "show", "SiO2-A200"],
+        ["sample", "show", "S-1"],
+    ):
+        result = lab(*args)
+        assert result.exit_code == 0, (args, result.output)
+    # a change is checked in full, and can mend the old value in the same edit
+    refused(lab("sample", "edit", "S-1", "--set", "notes=x"), "future")
+    mended = lab("sample", "edit", "S-1", "--set", "notes=x", "--set", "made_on=2025-01-01")
+    assert mended.exit_code == 0, mended.output
+
+
+def test_a_not_stated_vol_pct_survives_a_json_round_trip(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "rows.json"
+    row = {"label": "J0", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": None}
+    path.write_text(json.dumps([row]))
+    assert cli("sample", "import", str(path)).exit_code == 0
+    exported = cli("sample", "show", "J0", "-f", "json")
+    assert exported.exit_code == 0, exported.output
+    again = tmp_path / "again.json"
+    data = json.loads(exported.stdout)
+    data = data if isinstance(data, list) else [data]
+    again.write_text(json.dumps([{**d, "label": "J0-copy"} for d in data]))
+    result = cli("sample", "import", str(again))
+    assert result.exit_code == 0, result.output
+    assert _sample(dump, "J0-copy")["scaffold_vol_pct"] is None
+
+
+def test_edits_keep_weighed_masses_consistent(cli: Any, materials: Any, dump: Any) -> None:
+    assert cli(*ADD, "--host-mass", "260mg", "--scaffold-mass", "230mg").exit_code == 0
+    before = dump()
+    refused(cli("sample", "edit", "W-1", "--set", "batch_mg=700mg"), "add up to 490")
+    refused(
+        cli("sample", "edit", "W-1", "--set", "scaffold=", "--set", "scaffold_vol_pct=0"),
+        "no scaffold",
+    )
+    assert dump() == before
+
+
+def test_an_import_checks_the_roles_of_its_materials(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "rows.json"
+    row = {"label": "R1", "host": "SiO2-A200", "scaffold": "Na2B12H12", "scaffold_vol_pct": 35}
+    path.write_text(json.dumps([row]))
+    before = dump()
+    refused(cli("sample", "import", str(path)), "is a scaffold material, not a host salt")
+    assert dump() == before
+
+
+def test_a_name_that_differs_only_in_hyphens_is_refused(cli: Any, materials: Any) -> None:
+    args = ["material", "add", "SiO2A200", "--formula", "SiO2", "--kind", "scaffold"]
+    refused(cli(*args, "--density", "2.2g/cm3", "--density-source", "x"), "hyphens")

@@ -120,6 +120,9 @@ def _changed_since_demo(folder: Path) -> bool:
     recorded = [line.removeprefix(FINGERPRINT) for line in lines if line.startswith(FINGERPRINT)]
     if not recorded:  # an unfinished demo: its database is its own
         return False
+    wal = folder / "matdoe.db-wal"
+    if wal.is_file() and wal.stat().st_size > 0:
+        return True  # open elsewhere, or not closed: committed records may sit in the WAL
     import sqlite3
 
     try:

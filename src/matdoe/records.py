@@ -231,9 +231,19 @@ def _json_object(value: Any) -> Any:
 JsonObject = Annotated[dict[str, Any] | None, AfterValidator(_json_object)]
 
 
-def _lab_date(value: dt.date | None) -> dt.date | None:
+#: Validation context of a record read back from the database: rules added after it was
+#: stored (a day's range, a solid's density, a value's unit) do not apply, so an older database
+#: stays readable; a change to such a record is checked in full.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _lab_date(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
     """A day something was made or measured: not in the future, not before 1900."""
-    if value is None:
+    if value is None or _stored(info):
         return value
     if value > dt.date.today() + dt.timedelta(days=1):
         raise ValueError(f"{value.isoformat()} lies in the future")
@@ -324,7 +334,7 @@ class MaterialRecord(_Record):
         return check_formula(value)
 
     @model_validator(mode="after")
-    def _density_has_source(self) -> MaterialRecord:
+    def _density_has_source(self, info: ValidationInfo) -> MaterialRecord:
         cell = (self.cell_volume_a3, self.cell_formula_units)
         if self.density_method == "crystallographic" or any(v is not None for v in cell):
             if None in cell:
@@ -361,7 +371,11 @@ class MaterialRecord(_Record):
         if self.density_g_cm3 is None and (self.density_source or self.density_method):
             raise ValueError("density_source/density_method given without density_g_cm3")
         low, high = SOLID_DENSITY_G_CM3
-        if self.density_g_cm3 is not None and not low <= self.density_g_cm3 <= high:
+        if (
+            self.density_g_cm3 is not None
+            and not low <= self.density_g_cm3 <= high
+            and not _stored(info)
+        ):
             raise ValueError(
                 f"density_g_cm3={self.density_g_cm3:g} g/cm³ is no solid's density (they lie in "
                 f"{low:g}-{high:g} g/cm³; osmium, the densest element, is 22.6): check the unit"
@@ -388,14 +402,12 @@ MeasurementKind = Literal[
 
 
 #: The quantities a value of each non-impedance kind may be (units.KINDS names, "fraction" for
-#: a number in [0, 1] with unit "1", "percent" for "%", "count" for cycles); "other" takes any
-#: unit, but one must be given.
+#: a number in [0, 1] with unit "1"); the cycling kinds and "other" take any unit (areal
+#: capacities, area-specific resistances, efficiencies ...), but one must be given.
 VALUE_KINDS: dict[str, tuple[str, ...]] = {
     "dc_polarisation": ("fraction", "conductivity"),
     "lsv": ("voltage",),
     "ccd": ("current_density",),
-    "symmetric_cycling": ("time", "voltage", "current_density", "count", "percent"),
-    "full_cell_cycling": ("specific_capacity", "percent", "count", "voltage", "time"),
 }
 _FRACTION_UNITS = {"1", "-", "dimensionless"}
 _COUNT_UNITS = {"cycle", "cycles"}
@@ -415,7 +427,7 @@ def _check_value_unit(kind: str, value: float, unit: str | None) -> None:
     """Refuse a value without a unit, or in a unit its kind of measurement cannot have."""
     if not unit:
         raise ValueError(
-            f"a '{kind}' measurement needs the unit of its value (e.g. "
+            f"a measurement of kind '{kind}' needs the unit of its value (e.g. "
             + _EXAMPLE_UNITS[VALUE_KINDS.get(kind, ("percent",))[0]]
             + ")"
         )
@@ -438,7 +450,7 @@ def _check_value_unit(kind: str, value: float, unit: str | None) -> None:
             return
         if quantity in units.KINDS:
             # a voltage may name its reference: "V vs Na+/Na"
-            base = re.split(r"\s+vs\.?\s+", text, maxsplit=1)[0]
+            base = re.split(r"\s*\(|\s+vs\.?\s+", text, maxsplit=1)[0]
             try:
                 units.parse(f"1 {base}", quantity)
             except InvalidRecordError:
@@ -489,7 +501,7 @@ class MeasurementRecord(_Record):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> MeasurementRecord:
+    def _consistent(self, info: ValidationInfo) -> MeasurementRecord:
         if self.kind == "eis":
             if self.temperature_k is None:
                 raise ValueError("an impedance measurement needs temperature_k (e.g. '60 C')")
@@ -501,12 +513,13 @@ class MeasurementRecord(_Record):
             if self.value is None:
                 raise ValueError(f"a '{self.kind}' measurement needs a value (with its unit)")
             carried = [f for f in ("sigma_s_cm", "resistance_ohm") if getattr(self, f) is not None]
-            if carried:
+            if carried and not _stored(info):
                 raise ValueError(
                     f"a '{self.kind}' measurement keeps its number in value/unit, not in "
                     f"{carried[0]}; record a conductivity as kind 'eis'"
                 )
-            _check_value_unit(self.kind, self.value, self.unit)
+            if not _stored(info):
+                _check_value_unit(self.kind, self.value, self.unit)
         if self.source == "paper" and not self.citation:
             raise ValueError(f"a value from a paper needs its citation (DOI {DOI} and where)")
         return self
@@ -559,6 +572,16 @@ class SampleRecord(_Record):
             text = text.removesuffix("vol%").strip()
             return text
         return value
+
+    def dump(self) -> dict[str, Any]:
+        """As :meth:`_Record.dump`, but a scaffold's vol% that is not stated stays (as null).
+
+        Left out, an import would read it as missing, not as "not stated".
+        """
+        out = super().dump()
+        if self.scaffold is not None and self.scaffold_vol_pct is None:
+            out["scaffold_vol_pct"] = None
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> SampleRecord:
@@ -940,7 +963,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     given = error.get("input")
     text = _shown_value(given)
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {text})"
-    if shown and (repr(given) in message or text.strip("'") in message):
+    if shown and (repr(given) in message or text in message):
         shown = ""  # the message names the value already
     if loc and not message.startswith(("field ", loc.split(".")[-1])):
         return f"field {loc!r}: {message}{shown}"

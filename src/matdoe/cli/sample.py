@@ -207,13 +207,15 @@ def add(
             "thickness_cm": units.parse_optional(thickness, "length", name="--thickness"),
             "area_cm2": units.parse_optional(area, "area", name="--area"),
         }
+    weighed = bool(host_mass or scaffold_mass)  # the batch is then what was weighed
+    skip = {"scaffold", "scaffold_vol_pct", "milling_h", *(("batch_mg",) if weighed else ())}
     for key, value in values.items():  # the rest of the suggestion's campaign recipe
-        if data.get(key) is None and key not in ("scaffold", "scaffold_vol_pct", "milling_h"):
+        if data.get(key) is None and key not in skip:
             data[key] = value
     assumed = []
     if paper_programme:
         for key, default in PAPER_PROGRAMME.items():
-            if data.get(key) is None and not (key == "batch_mg" and host_mass):
+            if data.get(key) is None and not (key == "batch_mg" and weighed):
                 data[key] = default
                 assumed.append(key)
     record = parse_record(SampleRecord, data)

@@ -159,6 +159,7 @@ def prepare_samples(
     ten of them; nothing is written.
     """
     from matdoe.db.store import (
+        _check_roles,
         _masses,
         find_material,
         measurement_problems,
@@ -191,6 +192,7 @@ def prepare_samples(
             raise InvalidRecordError(f"{item.where}: the label {record.label!r} repeats")
         host = material(record.host)
         scaffold = material(record.scaffold) if record.scaffold else None
+        _check_roles(record.label, host, scaffold)
         check(record.label, sample_problems(record, host, scaffold), item.where)
         masses = _masses(record, host, scaffold)
         if record.suggestion_id is not None:

@@ -33,6 +33,7 @@ from matdoe.db.models import (
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
 from matdoe.plausibility import enforce, pellet_density_problem, problems
 from matdoe.records import (
+    STORED,
     MaterialRecord,
     MeasurementRecord,
     PelletRecord,
@@ -61,14 +62,23 @@ PAPER_PROGRAMME: dict[str, Any] = {
 
 def _same_name_in_other_case(session: Session, name: str, *, other_than: int | None = None) -> None:
     """Refuse a name that differs from a catalogued one only in case ("A90" would be ambiguous)."""
-    query = select(Material.name).where(func.lower(Material.name) == name.lower())
-    if other_than is not None:
-        query = query.where(Material.id != other_than)
-    clash = session.scalar(query.where(Material.name != name))
+
+    def key(text: str) -> str:  # find_material's rule: no case, no hyphens
+        return text.strip().lower().replace("-", "")
+
+    query = select(Material.id, Material.name)
+    clash = next(
+        (
+            other
+            for ident, other in session.execute(query)
+            if ident != other_than and other != name and key(other) == key(name)
+        ),
+        None,
+    )
     if clash is not None:
         raise DuplicateError(
-            f"material {name!r} differs from the catalogued {clash!r} only in case; names are "
-            "looked up without case, so use that one or choose another name"
+            f"material {name!r} differs from the catalogued {clash!r} only in case or hyphens; "
+            "names are looked up without either, so use that one or choose another name"
         )
 
 
@@ -160,11 +170,16 @@ def update_material(
                 "the campaign a choice that does not exist)"
             )
     if record.kind != material.kind:
-        users = _material_users(session, material)
-        if users:
+        role = {"host": Sample.scaffold_id, "scaffold": Sample.host_id}.get(record.kind)
+        clash = role is not None and session.scalar(
+            select(func.count()).select_from(Sample).where(role == material.id)
+        )
+        if clash:
+            used_as = "scaffold" if record.kind == "host" else "host salt"
             raise InvalidRecordError(
-                f"material {material.name!r} stays a {material.kind}: {users}; a material "
-                "of another kind is a new material (`matdoe material add`)"
+                f"material {material.name!r} cannot become kind {record.kind!r}: {clash} "
+                f"sample(s) use it as their {used_as}; a material of another kind is a new "
+                "material (`matdoe material add`)"
             )
     for key, value in record.model_dump().items():
         setattr(material, key, value)
@@ -229,7 +244,7 @@ def list_materials(session: Session, *, kind: str | None = None) -> list[Materia
 def material_row(material: Material) -> dict[str, Any]:
     """A flat dict of a material for tables and exports."""
     return MaterialRecord.model_validate(
-        {k: getattr(material, k) for k in MaterialRecord.model_fields}
+        {k: getattr(material, k) for k in MaterialRecord.model_fields}, context=STORED
     ).model_dump()
 
 
@@ -533,6 +548,10 @@ def update_sample(
         masses = _masses(
             record.model_copy(update={"host_mg": None, "scaffold_mg": None}), host, scaffold
         )
+    elif sample.masses_source == "weighed" and (
+        {"batch_mg", "scaffold", "host", "scaffold_vol_pct"} & changes.keys()
+    ):
+        masses = _masses(record, host, scaffold)  # the weighed masses must still fit
     else:
         masses = Masses(record.host_mg, record.scaffold_mg, record.batch_mg, sample.masses_source)
     if {"host_mg", "scaffold_mg"} & changes.keys():
@@ -617,13 +636,13 @@ def sample_record(sample: Sample, *, with_measurements: bool = False) -> SampleR
         data["pellet"] = {k: getattr(pellet, k) for k in PelletRecord.model_fields}
     if with_measurements:
         data["measurements"] = [measurement_record(m) for m in sample.measurements]
-    return SampleRecord.model_validate(data)
+    return SampleRecord.model_validate(data, context=STORED)
 
 
 def measurement_record(measurement: Measurement) -> dict[str, Any]:
     """A stored measurement as a record dict (JSON-able)."""
     data = {k: getattr(measurement, k) for k in MeasurementRecord.model_fields}
-    return MeasurementRecord.model_validate(data).model_dump(mode="json")
+    return MeasurementRecord.model_validate(data, context=STORED).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
