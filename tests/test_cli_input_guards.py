@@ -221,3 +221,31 @@ def test_a_campaign_stored_before_the_check_stays_usable_and_can_be_mended(
     assert_refused(cli("campaign", "edit", "old", "--set", "milling_h=1:8"), "high 160")
     mended = cli("campaign", "edit", "old", "--set", "vol_pct=:60", "--set", "milling_h=1:8")
     assert mended.exit_code == 0, mended.output
+
+
+def test_campaign_choices_given_by_name_narrow_and_a_repeated_edit_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """--choices silica=A200 used to say "updated" while other catalogued silicas still joined."""
+    from typer.testing import CliRunner
+
+    from matdoe.cli import app
+
+    url = f"sqlite:///{(tmp_path / 'c.db').as_posix()}"
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, ["--db", url, *args])
+
+    assert run("init", "--example").exit_code == 0
+    edited = run("campaign", "edit", "default", "--choices", "silica=A200")
+    assert edited.exit_code == 0, edited.output
+    shown = run("campaign", "show").stdout
+    silica_line = next(line for line in shown.splitlines() if line.startswith("silica"))
+    assert "SiO2-A200" in silica_line and "SiO2-A380" not in silica_line
+    batch = run("suggest", "-n", "4", "--dry-run")
+    assert batch.exit_code == 0, batch.output
+    assert "SiO2-A380" not in batch.stdout and "SiO2-A200" in batch.stdout
+    again = run("campaign", "edit", "default", "--choices", "silica=A200")
+    assert again.exit_code == 1
+    assert "nothing changed" in again.stderr

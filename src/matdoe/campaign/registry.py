@@ -272,6 +272,9 @@ def _edited_document(
         if p is None or p["type"] != "categorical":
             raise InvalidRecordError(f"--choices {name}: not a categorical parameter")
         p["choices"] = list(values)
+        if "add_new" in p or p.get("catalogue_descriptors"):
+            # choices given by name are meant exactly: no catalogued material joins them
+            p["add_new"] = False
         if p.get("descriptors") is not None:
             known = {c: d for c, d in p["descriptors"].items() if c in values}
             missing = [c for c in values if c not in known]
@@ -325,6 +328,12 @@ def edit_campaign(
         document = _edited_document(new.to_dict(), ranges, choices)
         new = CampaignDefinition.from_dict(document, where=f"campaign {campaign.name!r}")
     warnings: list[str] = []
+    if new.to_dict() == current.to_dict() and (
+        notes is None or (notes.strip() or None) == campaign.notes
+    ):
+        raise InvalidRecordError(
+            f"campaign {campaign.name!r} already has these values; nothing changed"
+        )
     if new.to_dict() != current.to_dict():
         if new.space.parameter_names != current.space.parameter_names:
             pending = _counts(session, campaign).get("pending", 0)
