@@ -13,17 +13,19 @@ from typing import Any
 
 import pytest
 
+from test_trust import refused
+
 ADD = ["sample", "add", "--label", "W-1", "--host", "Na2B12H12", "--silica", "A200"]
 ADD += ["--vol", "35", "--milling", "4h"]
 
 
-def refused(result: Any, *needles: str) -> str:
-    assert result.exit_code == 1, (result.exit_code, result.output)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
+NOT_STATED = {"label": "J0", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": None}
+
+
+def _import_json(cli: Any, path: Path, rows: list[dict[str, Any]]) -> Any:
+    """Write ``rows`` as a JSON file at ``path`` and `sample import` it."""
+    path.write_text(json.dumps(rows))
+    return cli("sample", "import", str(path))
 
 
 def _sample(dump: Any, label: str) -> dict[str, Any]:
@@ -44,10 +46,7 @@ def test_an_import_row_with_a_scaffold_but_no_vol_pct_is_refused(
 def test_an_explicit_blank_vol_pct_is_kept_as_not_stated(
     cli: Any, materials: Any, dump: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rows.json"
-    row = {"label": "J0", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": None}
-    path.write_text(json.dumps([row]))
-    result = cli("sample", "import", str(path))
+    result = _import_json(cli, tmp_path / "rows.json", [NOT_STATED])
     assert result.exit_code == 0, result.output
     assert _sample(dump, "J0")["scaffold_vol_pct"] is None
 
@@ -56,11 +55,10 @@ def test_an_explicit_blank_vol_pct_is_kept_as_not_stated(
 def test_a_json_yes_no_value_is_no_number(
     cli: Any, materials: Any, dump: Any, tmp_path: Path, value: bool
 ) -> None:
-    path = tmp_path / "rows.json"
     row = {"label": "J1", "host": "Na2B12H12", "scaffold": "SiO2-A200", "milling_h": "4 h"}
-    path.write_text(json.dumps([{**row, "scaffold_vol_pct": value}]))
     before = dump()
-    refused(cli("sample", "import", str(path)), "scaffold_vol_pct", json.dumps(value))
+    result = _import_json(cli, tmp_path / "rows.json", [{**row, "scaffold_vol_pct": value}])
+    refused(result, "scaffold_vol_pct", json.dumps(value))
     assert dump() == before
 
 
@@ -345,17 +343,12 @@ def test_records_stored_before_a_new_rule_stay_readable(lab: Any, session_factor
 def test_a_not_stated_vol_pct_survives_a_json_round_trip(
     cli: Any, materials: Any, dump: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rows.json"
-    row = {"label": "J0", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": None}
-    path.write_text(json.dumps([row]))
-    assert cli("sample", "import", str(path)).exit_code == 0
+    assert _import_json(cli, tmp_path / "rows.json", [NOT_STATED]).exit_code == 0
     exported = cli("sample", "show", "J0", "-f", "json")
     assert exported.exit_code == 0, exported.output
-    again = tmp_path / "again.json"
     data = json.loads(exported.stdout)
     data = data if isinstance(data, list) else [data]
-    again.write_text(json.dumps([{**d, "label": "J0-copy"} for d in data]))
-    result = cli("sample", "import", str(again))
+    result = _import_json(cli, tmp_path / "again.json", [{**d, "label": "J0-copy"} for d in data])
     assert result.exit_code == 0, result.output
     assert _sample(dump, "J0-copy")["scaffold_vol_pct"] is None
 
@@ -374,11 +367,10 @@ def test_edits_keep_weighed_masses_consistent(cli: Any, materials: Any, dump: An
 def test_an_import_checks_the_roles_of_its_materials(
     cli: Any, materials: Any, dump: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rows.json"
     row = {"label": "R1", "host": "SiO2-A200", "scaffold": "Na2B12H12", "scaffold_vol_pct": 35}
-    path.write_text(json.dumps([row]))
     before = dump()
-    refused(cli("sample", "import", str(path)), "is a scaffold material, not a host salt")
+    result = _import_json(cli, tmp_path / "rows.json", [row])
+    refused(result, "is a scaffold material, not a host salt")
     assert dump() == before
 
 
