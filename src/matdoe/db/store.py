@@ -60,12 +60,15 @@ PAPER_PROGRAMME: dict[str, Any] = {
 # --------------------------------------------------------------------------- materials
 
 
+def _name_key(text: str) -> str:
+    """A material name as :func:`find_material` matches it: without case and hyphens."""
+    return text.strip().lower().replace("-", "")
+
+
 def _same_name_in_other_case(session: Session, name: str, *, other_than: int | None = None) -> None:
     """Refuse a name that differs from a catalogued one only in case ("A90" would be ambiguous)."""
 
-    def key(text: str) -> str:  # find_material's rule: no case, no hyphens
-        return text.strip().lower().replace("-", "")
-
+    key = _name_key
     query = select(Material.id, Material.name)
     clash = next(
         (
@@ -111,7 +114,7 @@ def find_material(session: Session, name: str, *, kind: str | None = None) -> Ma
         for m in candidates
         if m.name.lower() == lowered
         or m.name.lower().endswith("-" + lowered)
-        or m.name.lower().replace("-", "") == lowered.replace("-", "")
+        or _name_key(m.name) == _name_key(name)
     ]
     if len(matches) == 1:
         return matches[0]
