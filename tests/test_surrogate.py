@@ -223,3 +223,52 @@ def test_batch_scatter_is_learned_from_samples_measured_at_several_temperatures(
     # Without sample labels the scatter cannot be told from noise: no batch term.
     plain = make_surrogate(space).fit(X.drop(columns="sample"), data["log10_sigma"], 0.05)
     assert plain.batch_scatter_ == 0.0
+
+
+def _one_sided_data() -> tuple[SearchSpace, pd.DataFrame, np.ndarray]:
+    """Recipes crowded at one end of a range, as a campaign that found a good region leaves them."""
+    space = SearchSpace([Float("x", 0, 10)])
+    x = np.linspace(0.0, 1.5, 13)
+    return space, pd.DataFrame({"x": x}), np.r_[np.linspace(0.0, 2.0, 12), -1.0]
+
+
+def test_far_from_the_data_the_campaign_model_expects_a_pessimistic_level() -> None:
+    from matdoe.surrogate import PESSIMISTIC_QUANTILE, make_surrogate
+
+    space, X, y = _one_sided_data()
+    far = pd.DataFrame({"x": [10.0]})
+    model = make_surrogate(space).fit(X, y)
+    average = make_surrogate(space).set_params(prior_mean_quantile=None).fit(X, y)
+    level = float(np.quantile(y, PESSIMISTIC_QUANTILE))
+    assert model.y_mean_ == pytest.approx(level)
+    assert model.summary()["prior_mean"] == pytest.approx(level, abs=1e-6)
+    # Far from every recipe the prediction returns to that level, not to the average of what
+    # was made (which a campaign lifts by making recipes near its best).
+    assert model.predict(far)[0] == pytest.approx(level, abs=0.1)
+    assert average.predict(far)[0] == pytest.approx(y.mean(), abs=0.1)
+    # Near the data the level hardly matters.
+    near = pd.DataFrame({"x": [0.6]})
+    assert model.predict(near)[0] == pytest.approx(average.predict(near)[0], abs=0.1)
+
+
+def test_a_minimised_objective_gets_the_same_model_either_way_round() -> None:
+    from matdoe.surrogate import fit_surrogate
+
+    space, X, y = _one_sided_data()
+    obs = X.assign(ea_ev=y)
+    grid = pd.DataFrame({"x": np.linspace(0, 10, 11)})
+    as_is = fit_surrogate(obs, space, objective="ea_ev", maximize=False)
+    negated = fit_surrogate(obs, space, objective="ea_ev", sign=-1.0)
+    m1, s1 = as_is.predict(grid, return_std=True)
+    m2, s2 = negated.predict(grid, return_std=True)
+    np.testing.assert_allclose(m1, -m2, atol=1e-6)
+    np.testing.assert_allclose(s1, s2, rtol=1e-6)
+    # The pessimistic level of a minimised objective is a high value.
+    assert as_is.y_mean_ == pytest.approx(float(np.quantile(y, 0.9)))
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), "low"])
+def test_a_prior_mean_quantile_outside_0_1_is_refused(bad: object) -> None:
+    space, X, y = _one_sided_data()
+    with pytest.raises(InvalidRecordError, match="prior_mean_quantile"):
+        GPSurrogate(space, prior_mean_quantile=bad).fit(X, y)  # type: ignore[arg-type]

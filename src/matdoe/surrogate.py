@@ -7,7 +7,18 @@ them itself through :meth:`SearchSpace.encode_raw`: categoricals through their d
 silica -> BET area, mesoporous flag; one-hot added when ``one_hot=True``), numeric parameters to
 [0, 1] (log scale for ``log=True``), a temperature condition as 1000/T.
 
-Model (all on standardised outputs, y' = (y - mean) / std, and unit-cube inputs):
+Model (all on standardised outputs, y' = (y - level) / std, and unit-cube inputs):
+
+* prior mean: a constant level, the value the model expects where it has no data. By default the
+  average of the distinct recipes' means; :func:`make_surrogate` uses a pessimistic level
+  instead, the 10th percentile on the objective's worse side (``prior_mean_quantile``). A
+  campaign makes recipes because they looked good, so the average of what was made overstates
+  what an untried region holds, and an acquisition reading that average at the far corners of the
+  space spends late experiments there instead of refining the best region (De Ath, Fieldsend &
+  Everson 2020, "What do you mean? The role of the mean function in Bayesian optimisation",
+  found a constant equal to the worst value observed the best choice from five inputs up). A
+  low percentile rather than the worst value keeps one failed batch from setting the level.
+  Measured in closed loop in benchmarks/RESULTS_engine.md;
 
 * kernel: ``s² · Matérn-5/2(ARD, all features)`` plus, when the space has categoricals, a second
   ``s_shared² · Matérn-5/2(ARD, numeric features only)`` with the same lengthscales, shared by all
@@ -79,6 +90,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CVReport",
     "GPSurrogate",
+    "PESSIMISTIC_QUANTILE",
     "cross_validate",
     "fit_surrogate",
     "log_predictive_density",
@@ -369,6 +381,9 @@ class GPSurrogate:
             docstring); the learned concentrations are in ``warping_``.
         calibrate: Widen the latent std by the leave-recipe-out factor ``std_inflation_`` (see
             :meth:`_recipe_out_inflation`) so that intervals at untried recipes are honest.
+        prior_mean_quantile: The constant prior mean (the level far from the data, ``y_mean_``)
+            is this quantile of the distinct recipes' means (0.1: a pessimistic level when
+            higher is better, 0.9 when lower is better); None for their average.
         random_state: Seed for restarts and subsets.
 
     Example:
@@ -393,6 +408,7 @@ class GPSurrogate:
         max_exact_points: int = 1000,
         input_warping: bool = False,
         calibrate: bool = False,
+        prior_mean_quantile: float | None = None,
         random_state: int | None = None,
     ) -> None:
         self.space = space
@@ -403,6 +419,7 @@ class GPSurrogate:
         self.max_exact_points = max_exact_points
         self.input_warping = input_warping
         self.calibrate = calibrate
+        self.prior_mean_quantile = prior_mean_quantile
         self.random_state = random_state
 
     # ------------------------------------------------------------------ sklearn-style params
@@ -417,6 +434,7 @@ class GPSurrogate:
             "max_exact_points": self.max_exact_points,
             "input_warping": self.input_warping,
             "calibrate": self.calibrate,
+            "prior_mean_quantile": self.prior_mean_quantile,
             "random_state": self.random_state,
         }
 
@@ -527,7 +545,10 @@ class GPSurrogate:
         means = sums / counts
         ss = np.bincount(inverse, weights=(y - means[inverse]) ** 2, minlength=g)
         var_sum = np.bincount(inverse, weights=s**2, minlength=g)
-        self.y_mean_ = float(means.mean())
+        q = self.prior_mean_quantile
+        if q is not None and not (isinstance(q, int | float) and 0.0 <= q <= 1.0):
+            raise InvalidRecordError(f"prior_mean_quantile must lie in [0, 1] or be None, got {q!r}")
+        self.y_mean_ = float(means.mean() if q is None else np.quantile(means, q))
         spread = float(means.std()) if g > 1 else 0.0
         self.y_scale_ = spread if spread > 1e-9 else (float(y.std()) or 1.0)
         if self.y_scale_ < 1e-9:
@@ -892,6 +913,7 @@ class GPSurrogate:
             "shared_outputscale": round(self.shared_outputscale_, 6),
             "linear_scale": round(self.linear_scale_, 6),
             "warping": {k: [round(a, 4), round(b, 4)] for k, (a, b) in self.warping_.items()},
+            "prior_mean": round(self.y_mean_, 6),
             "n_observations": int(self.n_observations_),
             "n_distinct": int(self.n_distinct_),
         }
@@ -1085,20 +1107,34 @@ def cross_validate(
     )
 
 
+#: The quantile of the recipes' means, on the objective's worse side, that sets the prior mean of
+#: the campaign surrogate (see the module docstring; benchmarks/RESULTS_engine.md measures 0.1,
+#: 0.25, 0.5, the worst value and the average).
+PESSIMISTIC_QUANTILE = 0.1
+
+
 def make_surrogate(
-    space: SearchSpace, *, objective: str = "log10_sigma", random_state: int | None = 0
+    space: SearchSpace,
+    *,
+    objective: str = "log10_sigma",
+    maximize: bool = True,
+    random_state: int | None = 0,
 ) -> GPSurrogate:
     """The surrogate every command uses (``model fit|predict|report``, ``suggest``, the demo).
 
     One place for the model's settings, so that a prediction printed by ``matdoe model predict``
     and the one shown next to a suggestion are the same number: descriptors *and* one-hot columns
-    for categoricals, learned Kumaraswamy warping of the numeric inputs, and a fixed seed for the
-    hyperparameter restarts (the model depends on the data, not on the suggestion's seed).
+    for categoricals, learned Kumaraswamy warping of the numeric inputs, calibrated intervals, a
+    pessimistic prior mean (the :data:`PESSIMISTIC_QUANTILE` of the recipes made, on the
+    objective's worse side), and a fixed seed for the hyperparameter restarts (the model depends
+    on the data, not on the suggestion's seed).
 
     Args:
         space: The model's space (a campaign space widened to its data,
             :meth:`SearchSpace.covering`).
         objective: Objective column name.
+        maximize: Whether higher values of the modelled quantity are better (sets which side
+            of the data the prior mean is taken from).
         random_state: Seed of the hyperparameter restarts.
     """
     return GPSurrogate(
@@ -1107,6 +1143,7 @@ def make_surrogate(
         one_hot=True,
         input_warping=True,
         calibrate=True,
+        prior_mean_quantile=PESSIMISTIC_QUANTILE if maximize else 1.0 - PESSIMISTIC_QUANTILE,
         random_state=random_state,
     )
 
@@ -1117,6 +1154,7 @@ def fit_surrogate(
     *,
     objective: str = "log10_sigma",
     sign: float = 1.0,
+    maximize: bool = True,
 ) -> GPSurrogate:
     """Fit the surrogate of :func:`make_surrogate` on an observations table.
 
@@ -1131,6 +1169,9 @@ def fit_surrogate(
         space: The campaign's (or a restricted) space.
         objective: Objective column.
         sign: +1, or -1 to model the negated objective (minimisation).
+        maximize: Whether higher values of the modelled quantity (``sign`` × objective) are
+            better. A campaign that minimises may model the objective itself
+            (``maximize=False``) or its negation (``sign=-1``): the two models agree.
 
     Returns:
         The fitted :class:`GPSurrogate`; its ``space`` is the widened model space.
@@ -1140,5 +1181,5 @@ def fit_surrogate(
     y = sign * observations[objective].to_numpy(dtype=float)
     std_col = f"{objective}_std"
     y_std = observations[std_col].to_numpy(dtype=float) if std_col in observations else None
-    model = make_surrogate(model_space, objective=objective)
+    model = make_surrogate(model_space, objective=objective, maximize=maximize)
     return model.fit(observations, y, y_std)

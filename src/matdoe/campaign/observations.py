@@ -341,6 +341,8 @@ class TrainingData:
             the campaign's).
         objective: The objective column (``log10_sigma`` or ``ea_ev``).
         left_out: Why measurements were left out, with counts (another system, incomplete).
+        maximize: Whether the campaign wants the objective high (conductivity) or low (an
+            activation energy); the model's pessimistic prior mean sits on the worse side.
     """
 
     campaign: Campaign
@@ -349,6 +351,7 @@ class TrainingData:
     dropped: int
     objective: str = OBJECTIVE
     left_out: Mapping[str, int] = field(default_factory=dict)
+    maximize: bool = True
 
     @property
     def columns(self) -> list[str]:
@@ -381,7 +384,12 @@ class TrainingData:
                 f"the model needs at least 2 {self._what()}; campaign {self.campaign.name!r} "
                 f"has {len(self.table)}{elsewhere}. Record more with `matdoe measure add`"
             )
-        return fit_surrogate(self.table[self.columns], self.space, objective=self.objective)
+        return fit_surrogate(
+            self.table[self.columns],
+            self.space,
+            objective=self.objective,
+            maximize=self.maximize,
+        )
 
     def validate(self, n_splits: int = 5) -> CVReport:
         """Leave-recipe-out cross-validation of the campaign's surrogate (see ``cross_validate``)."""
@@ -396,7 +404,7 @@ class TrainingData:
         table = self.table[self.columns]
         model_space = self.space.covering(table)
         return cross_validate(
-            make_surrogate(model_space, objective=self.objective),
+            make_surrogate(model_space, objective=self.objective, maximize=self.maximize),
             table,
             table[self.objective],
             y_std=table[f"{self.objective}_std"],
@@ -441,6 +449,7 @@ def training_table(
     dropped = int(frame.attrs.get("dropped", 0)) + len(frame) - len(table)
     left_out = dict(frame.attrs.get("left_out", {}))
     left_out["choice not in the campaign"] = len(frame) - len(table)
+    stated = [o.maximize for o in definition.objectives if o.name == objective]
     return TrainingData(
         campaign=campaign,
         space=space,
@@ -448,6 +457,8 @@ def training_table(
         dropped=dropped,
         objective=objective,
         left_out={k: v for k, v in left_out.items() if v},
+        # An objective the campaign does not optimise: conductivity is wanted high, Ea low.
+        maximize=stated[0] if stated else objective != ACTIVATION_ENERGY,
     )
 
 
