@@ -98,6 +98,8 @@ def fit(
             ("measurement noise", summary["noise"]),
             ("batch-to-batch scatter", summary.get("batch_scatter")),
             ("outputscale", summary["outputscale"]),
+            # What the model expects far from every recipe made (a pessimistic level).
+            ("prior mean (far from the data)", summary["prior_mean"]),
         ]
         pairs += [(f"lengthscale {k}", v) for k, v in summary["lengthscales"].items()]
         typer.echo(key_values(pairs))
