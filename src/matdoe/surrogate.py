@@ -88,9 +88,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "PESSIMISTIC_QUANTILE",
     "CVReport",
     "GPSurrogate",
-    "PESSIMISTIC_QUANTILE",
     "cross_validate",
     "fit_surrogate",
     "log_predictive_density",
@@ -547,7 +547,9 @@ class GPSurrogate:
         var_sum = np.bincount(inverse, weights=s**2, minlength=g)
         q = self.prior_mean_quantile
         if q is not None and not (isinstance(q, int | float) and 0.0 <= q <= 1.0):
-            raise InvalidRecordError(f"prior_mean_quantile must lie in [0, 1] or be None, got {q!r}")
+            raise InvalidRecordError(
+                f"prior_mean_quantile must lie in [0, 1] or be None, got {q!r}"
+            )
         self.y_mean_ = float(means.mean() if q is None else np.quantile(means, q))
         spread = float(means.std()) if g > 1 else 0.0
         self.y_scale_ = spread if spread > 1e-9 else (float(y.std()) or 1.0)
