@@ -24,8 +24,12 @@ csv            anything else: a table with named columns              see :func:
 ============== ====================================================== ==========================
 
 Rows that are not a point of the spectrum are dropped and reported, not refused: a frequency of
-0 Hz or below (Parstat writes its DC steps with f = 0) and rows with a missing or non-finite
-value (an aborted sweep's last line).
+0 Hz or below (Parstat writes its DC steps with f = 0) and rows with a NaN or inf value (an
+aborted sweep's last line; in the instrument layouts also a missing value). In a plain table an
+empty cell or text where a number belongs is refused, naming the line and the column; only a
+units row right under the header ("Hz, kOhm, kOhm") is not data: its units are used and the
+row is reported. Frequencies must run one way: a sweep that turns back (two sweeps in one file)
+is refused, a frequency measured twice in a row is kept and reported.
 
 >>> temperature_from_filename("S12_60C.csv")
 333.15
@@ -38,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -75,8 +80,18 @@ Arrays = tuple[NDArray[np.float64], NDArray[np.complex128], str]
 
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 # Header scale prefixes, case-sensitive on purpose (mHz vs MHz).
-_OHM_SCALE = (("kohm", 1e3), ("kΩ", 1e3), ("Mohm", 1e6), ("MΩ", 1e6), ("mohm", 1e-3), ("mΩ", 1e-3))
-_HZ_SCALE = (("kHz", 1e3), ("MHz", 1e6), ("mHz", 1e-3))
+# "K" before ohm or Hz can only mean kilo; "ohm" and "Hz" themselves are matched in any case.
+_OHM_SCALE = (
+    ("kohm", 1e3), ("kΩ", 1e3), ("Kohm", 1e3), ("KΩ", 1e3), ("Mohm", 1e6), ("MΩ", 1e6),
+    ("Gohm", 1e9), ("GΩ", 1e9), ("mohm", 1e-3), ("mΩ", 1e-3),
+)  # fmt: skip
+_HZ_SCALE = (("kHz", 1e3), ("KHz", 1e3), ("MHz", 1e6), ("GHz", 1e9), ("mHz", 1e-3))
+# A cell of a units row under the header: "Hz", "kOhm", "[Ohm]", "Ohm cm2", "deg", "°C", "s".
+_UNIT_CELL = re.compile(
+    r"^[\[(]?\s*(?:[kKMmGµu]?(?:hz|ohms?|Ω)(?:\s*[·.*]?\s*cm(?:2|²|\^2)?)?|rad/s|rad|deg|°"
+    r"|°\s*c|degc|[mµun]?[sva]|min|h|k|%)\s*[)\]]?$",
+    re.IGNORECASE,
+)
 
 
 def _classify(header: str) -> str | None:
@@ -89,6 +104,11 @@ def _classify(header: str) -> str | None:
         return "f"
     if h.startswith("|z|") or h.startswith(("phase", "mod", "phi", "theta", "time", "cycle")):
         return None
+    # |Z| called "Impedance" or "Magnitude", and admittance Y (Re(Y), Y'), are not Z's parts
+    if h.startswith(("impedance", "mag", "abs", "y", "admit")) or "(y)" in h:
+        return None
+    if h.startswith(("reactance", "-reactance")):
+        return "neg_im" if h.startswith("-") else "im"
     if h.startswith(("-im", "-z''", "-zim", "-zimag", "-z2", "minusim", "negim", "-x")):
         return "neg_im"
     if h.startswith(("im", "z''", "zim", "zimag", "z2", "x(", "x/", "imag")) or h == "x":
@@ -100,6 +120,7 @@ def _classify(header: str) -> str | None:
 
 def _scale(header: str, table: tuple[tuple[str, float], ...]) -> float:
     text = re.sub("ohm", "ohm", header.replace(" ", ""), flags=re.IGNORECASE)
+    text = re.sub("hz", "Hz", text, flags=re.IGNORECASE)
     for token, factor in table:
         if token in text:
             return factor
@@ -128,7 +149,37 @@ def _delimiter_of(line: str) -> str | None:
     return None
 
 
-def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.complex128], str]:
+def _is_units_row(fields: list[str]) -> bool:
+    """Whether a line is a units row ("Hz, Ohm, Ohm"): every cell a unit or blank."""
+    cells = [x.strip().strip('"').strip() for x in fields]
+    return any(cells) and all(not x or _UNIT_CELL.match(x) for x in cells)
+
+
+def _column(j: int, header_fields: list[str]) -> str:
+    named = header_fields[j] if j < len(header_fields) else ""
+    return f"column {j + 1} ({named})" if named else f"column {j + 1}"
+
+
+def _bad_cell(
+    name: str, line_no: int, cells: list[str], header_fields: list[str], decimal_comma: bool
+) -> str | None:
+    """The line's first empty or non-numeric cell, said in one line; None if all are numbers."""
+    for j, cell in enumerate(cells):
+        if not cell:
+            return (
+                f"{name}: line {line_no}, {_column(j, header_fields)} is empty; fill it in or "
+                "delete the row"
+            )
+        if not _is_numeric_row([cell.replace(",", ".") if decimal_comma else cell]):
+            return (
+                f"{name}: line {line_no} is not a row of numbers: {_column(j, header_fields)} "
+                f"is {cell!r}"
+            )
+    return None
+
+
+def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
+    """A table with named columns (or 3 headerless ones); what was skipped goes to ``notes``."""
     lines = text.splitlines()
     first_data = None
     delimiter: str | None = None
@@ -138,25 +189,32 @@ def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.c
         if not stripped or stripped.startswith("#"):
             continue
         delimiter = _delimiter_of(stripped)
+        # With ";" or tabs between the cells, a comma in a cell can only be a decimal comma.
+        decimal_comma = delimiter in (";", "\t")
         fields = _split(stripped, delimiter)
-        decimal_comma = delimiter in (";", "\t") and any("," in x for x in fields)
         if decimal_comma:
             fields = [x.replace(",", ".") for x in fields]
         if _is_numeric_row(fields):
             first_data = i
             break
     if first_data is None:
-        raise InvalidRecordError(f"{name}: no rows of numbers found; is the file empty?")
+        raise InvalidRecordError(
+            f"{name}: no rows of numbers found; is the file empty or only a header?"
+        )
 
     # The header is the nearest line above the data whose names we recognise (a commented
-    # header like "# freq,Re(Z),Im(Z)" counts); otherwise the file is headerless.
+    # header like "# freq,Re(Z),Im(Z)" counts); otherwise the file is headerless. A units row
+    # ("Hz, Ohm, Ohm") is not a header.
     roles: dict[str, int] = {}
     header_fields: list[str] = []
-    for line in reversed(lines[:first_data]):
-        candidate = line.strip().lstrip("#").strip()
+    header_at = -1
+    for k in range(first_data - 1, -1, -1):
+        candidate = lines[k].strip().lstrip("#").strip()
         if not candidate:
             continue
         fields = _split(candidate, _delimiter_of(candidate) if delimiter is None else delimiter)
+        if _is_units_row(fields):
+            continue
         found: dict[str, int] = {}
         for j, field in enumerate(fields):
             role = _classify(field)
@@ -167,31 +225,72 @@ def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.c
             ):
                 found[role] = j
         if "f" in found or len(found) >= 2:
-            roles, header_fields = found, fields
+            roles, header_fields, header_at = found, fields, k
             break
 
-    rows: list[list[float]] = []
-    width = None
+    # Each data line's cells as written (a trailing delimiter gives a last empty cell) and how
+    # many hold a value before the trailing empty ones.
+    body: list[tuple[int, list[str], int]] = []
     for i in range(first_data, len(lines)):
         stripped = lines[i].strip()
         if not stripped or stripped.startswith("#"):
             continue
-        fields = _split(stripped, delimiter)
-        if decimal_comma:
-            fields = [x.replace(",", ".") for x in fields]
-        if not _is_numeric_row(fields):
+        cells = stripped.split() if delimiter is None else stripped.split(delimiter)
+        filled = len(_split(stripped, delimiter))
+        if filled:  # a line of empty cells (",,,", a spreadsheet's formatted blank row) is blank
+            body.append((i + 1, [c.strip() for c in cells], filled))
+    width = Counter(filled for _, _, filled in body).most_common(1)[0][0]
+
+    # Between the header (or the top of a headerless file) and the first row of numbers, a
+    # units row may stand right under the header (right above headerless data). Any other
+    # line there under a header, or one that looks like a data row in a headerless file, is a
+    # data row with a bad cell and refused like one further down.
+    units: list[str] = []
+    units_note = ""
+    between = [
+        (k + 1, _split(lines[k].strip(), delimiter))
+        for k in range(header_at + 1, first_data)
+        if lines[k].strip() and not lines[k].strip().startswith("#")
+    ]
+    at = 0 if header_fields else -1
+    if between and _is_units_row(between[at][1]):
+        line_no, cells = between.pop(at)
+        units = [x.strip().strip('"').strip() for x in cells]
+        units_note = f"line {line_no} read as the columns' units ({', '.join(units)}), not as data"
+        if notes is not None:
+            notes.append(units_note)
+    for line_no, fields in between:
+        looks_like_data = len(fields) == width and any(_is_numeric_row([x]) for x in fields)
+        if header_fields or looks_like_data:
+            problem = _bad_cell(name, line_no, fields, header_fields, decimal_comma)
+            raise InvalidRecordError(problem or f"{name}: line {line_no} is not a row of numbers")
+
+    # A '.' in a file written with decimal commas is a thousands separator ("100.000" Hz).
+    commas = decimal_comma and any("," in cell for _, cells, _ in body for cell in cells)
+    rows: list[list[float]] = []
+    for line_no, cells, filled in body:
+        if filled > width or len(cells) < width:  # an empty last cell is named below
             raise InvalidRecordError(
-                f"{name}: line {i + 1} is not a row of numbers: {stripped[:60]!r}"
-            )
-        if width is None:
-            width = len(fields)
-        elif len(fields) != width:
-            raise InvalidRecordError(
-                f"{name}: line {i + 1} has {len(fields)} values but the rows above have {width}; "
+                f"{name}: line {line_no} has {filled} values but other rows have {width}; "
                 "the file looks truncated or ragged"
             )
-        rows.append([float(x) for x in fields])
+        cells = cells[:width]
+        pointed = next((j for j, cell in enumerate(cells) if "." in cell), None) if commas else None
+        if pointed is not None:
+            raise InvalidRecordError(
+                f"{name}: line {line_no}, {_column(pointed, header_fields)} is "
+                f"{cells[pointed]!r}: a decimal point in a file written with decimal commas; "
+                "is '.' a thousands separator? save the numbers without one"
+            )
+        problem = _bad_cell(name, line_no, cells, header_fields, decimal_comma)
+        if problem is not None:
+            raise InvalidRecordError(problem)
+        rows.append([float(x.replace(",", ".") if decimal_comma else x) for x in cells])
     data = np.array(rows, dtype=float)
+
+    def labelled(j: int, head: str) -> str:
+        unit = units[j] if j < len(units) else ""
+        return f"{head} [{unit}]" if unit else head
 
     if header_fields:
         missing = [
@@ -215,22 +314,39 @@ def _read_plain(name: str, text: str) -> tuple[NDArray[np.float64], NDArray[np.c
                 f"{name}: the header names {len(header_fields)} columns but rows have "
                 f"{data.shape[1]} values"
             )
-        f_head, re_head, im_head = (header_fields[roles[k]] for k in ("f", "re", im_key))
-        f = data[:, roles["f"]] * _scale(f_head, _HZ_SCALE)
-        re_z = data[:, roles["re"]] * _scale(re_head, _OHM_SCALE)
-        im_z = data[:, roles[im_key]] * _scale(im_head, _OHM_SCALE)
+        f_col, re_col, im_col = (roles[k] for k in ("f", "re", im_key))
+        f_head, re_head, im_head = (labelled(j, header_fields[j]) for j in (f_col, re_col, im_col))
         description = f"{f_head}, {re_head}, {im_head}"
-        if im_key == "neg_im":
-            im_z = -im_z
-            description += " (sign flipped)"
     else:
         if data.shape[1] != 3:
             raise InvalidRecordError(
                 f"{name}: no header and {data.shape[1]} columns; a headerless file must have "
                 "exactly 3 columns (frequency, Re Z, Im Z) or a header naming them"
             )
-        f, re_z, im_z = data[:, 0], data[:, 1], data[:, 2]
+        im_key, f_col, re_col, im_col = "im", 0, 1, 2
+        f_head, re_head, im_head = (labelled(j, h) for j, h in enumerate(("f", "Re Z", "Im Z")))
         description = "no header: columns 1-3 read as frequency/Hz, Re Z/ohm, Im Z/ohm"
+        if units:
+            description = f"no header: columns 1-3 read as {f_head}, {re_head}, {im_head}"
+    if "rad" in f_head.lower():
+        raise InvalidRecordError(
+            f"{name}: the column {f_head!r} is an angular frequency (rad/s); export the "
+            "frequency in Hz"
+        )
+    for head in (re_head, im_head):
+        if re.search(r"(ohm|Ω).*cm", head, re.IGNORECASE):
+            raise InvalidRecordError(
+                f"{name}: the column {head!r} is an area-specific impedance (ohm·cm²); export Z "
+                "in ohm (the pellet's area is given with --area)"
+            )
+    f = data[:, f_col] * _scale(f_head, _HZ_SCALE)
+    re_z = data[:, re_col] * _scale(re_head, _OHM_SCALE)
+    im_z = data[:, im_col] * _scale(im_head, _OHM_SCALE)
+    if im_key == "neg_im":
+        im_z = -im_z
+        description += " (sign flipped)"
+    if units_note and notes is None:
+        description += f"; {units_note}"
     return f, _complex(re_z, im_z), description
 
 
@@ -536,6 +652,11 @@ _MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
 
 
 def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, e.g. Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -619,6 +740,30 @@ def _drop_unusable(
     return positive, note
 
 
+def _one_sweep(name: str, f: NDArray[np.float64], keep: NDArray[np.bool_]) -> str | None:
+    """Refuse frequencies that turn back (two sweeps in one file); a note on repeated ones."""
+    rows = np.flatnonzero(keep)
+    kept = f[rows]
+    step = np.sign(np.diff(kept))
+    moving = step[step != 0]
+    if moving.size and (moving != moving[0]).any():
+        k = int(np.flatnonzero(step == -moving[0])[0]) + 1
+        way = "down" if moving[0] < 0 else "up"
+        raise InvalidRecordError(
+            f"{name}: the frequencies go {way} and turn back at data row {rows[k] + 1} "
+            f"({kept[k]:g} Hz after {kept[k - 1]:g} Hz): two sweeps in one file? export one "
+            "spectrum per file"
+        )
+    twice = np.flatnonzero(step == 0)
+    if not twice.size:
+        return None
+    i = int(twice[0])
+    first = f"{kept[i]:g} Hz measured twice (data rows {rows[i] + 1} and {rows[i + 1] + 1})"
+    if twice.size > 1:
+        first = f"{twice.size} frequencies measured twice, the first {first}"
+    return f"{first}: both points kept"
+
+
 def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> Spectrum:
     """Read a spectrum from the bytes of a file called ``name`` (see :func:`read_spectrum`)."""
     if not raw.strip():
@@ -627,6 +772,7 @@ def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> S
     detected = detect_format(raw)
     chosen = detected if wanted == "auto" else wanted
     how = "detected from content" if wanted == "auto" else "as asked"
+    notes: list[str] = []  # what the reader skipped or assumed, printed with the spectrum
     if raw.startswith(_MPR_MAGIC):
         if chosen != "biologic":
             raise InvalidRecordError(
@@ -638,7 +784,10 @@ def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> S
     else:
         text = _decode(raw)
         try:
-            f, z, description = _TEXT_READERS[chosen](name, text)
+            if chosen == "csv":
+                f, z, description = _read_plain(name, text, notes)
+            else:
+                f, z, description = _TEXT_READERS[chosen](name, text)
         except InvalidRecordError as exc:
             if wanted != "auto" and detected != chosen:
                 raise InvalidRecordError(
@@ -646,6 +795,8 @@ def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> S
                 ) from None
             raise
     keep, note = _drop_unusable(name, f, z)
+    repeated = _one_sweep(name, f, keep)
+    notes += [n for n in (note, repeated) if n]
     f, z = f[keep], z[keep]
     temperature_k = _table_temperature(name, text) if chosen == "csv" else None
     if temperature_k is not None:
@@ -663,7 +814,7 @@ def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> S
         sha256=hashlib.sha256(raw).hexdigest(),
         temperature_k=temperature_k,
         fmt=chosen,
-        notes=(note,) if note else (),
+        notes=tuple(notes),
     )
     check_values(name, spectrum)
     return spectrum
@@ -677,10 +828,15 @@ def read_spectrum(path: str | Path, *, fmt: str | None = "auto") -> Spectrum:
     three headerless columns frequency, Re Z, Im Z. Instrument files are read in their own
     layout (module docstring); BioLogic's binary .mpr needs galvani (``matdoe[eis]``).
 
-    Rows with a frequency of 0 Hz or below, or with a missing or non-finite value, are dropped
-    and listed in ``notes``. In a plain table whose imaginary part comes out positive for most
-    points the column was almost certainly -Im Z under another name: the sign is flipped and
-    ``columns`` says so.
+    Rows with a frequency of 0 Hz or below, or with a NaN or inf value, are dropped and listed
+    in ``notes``, as are a units row under a plain table's header (its units are used) and a
+    frequency measured twice in a row. In a plain table an empty or non-numeric cell is refused
+    (line and column named). With ";" or tabs between cells, commas are decimal commas, and a
+    cell with a "." in such a file is refused (a thousands separator would read 100.000 Hz as
+    100 Hz). Columns in ohm·cm² or rad/s are refused, not read as ohm or Hz; UTF-8 (with or
+    without BOM), UTF-16 with BOM and Latin-1 files are read. In a plain table whose imaginary
+    part comes out positive for most points the column was almost certainly -Im Z under another
+    name: the sign is flipped and ``columns`` says so.
 
     Args:
         path: The file.
@@ -691,8 +847,9 @@ def read_spectrum(path: str | Path, *, fmt: str | None = "auto") -> Spectrum:
         file bytes.
 
     Raises:
-        InvalidRecordError: The file is missing, empty, truncated or ragged, lacks a column,
-            has fewer than 10 usable points, or is not in the format asked for.
+        InvalidRecordError: The file is missing, empty, truncated or ragged, has an empty or
+            non-numeric cell, lacks a column, holds two sweeps, has fewer than 10 usable points,
+            or is not in the format asked for.
         MissingDependencyError: A .mpr file without galvani.
     """
     path = Path(path)
