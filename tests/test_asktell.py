@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from test_trust import refused
+
 
 @pytest.fixture
 def asked(lab: Any) -> tuple[Any, list[dict[str, Any]]]:
@@ -91,3 +93,33 @@ def test_a_results_file_is_told_all_or_nothing(asked: Any, dump: Any, tmp_path: 
     assert lab("tell", "--file", str(path)).exit_code == 0
     record = json.loads(lab("sample", "show", "F-1", "-f", "json").stdout)[0]
     assert record["measurements"][0]["sigma_s_cm"] == pytest.approx(0.032 / (110 * 0.785))
+
+
+@pytest.mark.parametrize(
+    ("twice", "needles"),
+    [
+        # told "suggestion N is made, not pending", as if the database held it already
+        ("suggestion", ["results.json: suggestion {id} appears twice", "results 1 and 3"]),
+        # told "sample 'F-1' already exists"
+        ("label", ["results.json: label 'F-1' appears twice", "results 1 and 3"]),
+    ],
+)
+def test_a_results_file_that_tells_one_thing_twice_is_refused_up_front(
+    asked: Any, dump: Any, tmp_path: Path, twice: str, needles: list[str]
+) -> None:
+    lab, rows = asked
+    results = [
+        {
+            "suggestion": row["id"],
+            "label": f"F-{index}",
+            "measurements": [{"temperature_k": "30 C", "sigma_s_cm": "4e-4 S/cm"}],
+        }
+        for index, row in enumerate(rows, start=1)
+    ]
+    results[2][twice] = results[0][twice]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    before = dump()
+    line = refused(lab("tell", "--file", str(path)), *(n.format(**rows[0]) for n in needles))
+    assert "not pending" not in line and "already exists" not in line
+    assert dump() == before

@@ -155,8 +155,15 @@ def test_suggest_weighs_a_plausible_batch_mass(cli: Any) -> None:
 
 
 # ------------------------------------------------------- 4. campaign ranges and sample fields
+PARETO = ROOT / "data" / "spaces" / "na2b12h12_sio2_pareto.yaml"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 def _space(tmp_path: Path, old: str, new: str) -> str:
-    text = (ROOT / "data" / "spaces" / "na2b12h12_sio2_pareto.yaml").read_text(encoding="utf-8")
+    text = _read(PARETO)
     assert old in text
     path = tmp_path / "space.yaml"
     path.write_text(text.replace(old, new), encoding="utf-8")
@@ -183,6 +190,31 @@ def test_campaign_create_refuses_ranges_no_sample_could_have(
     before = dump()
     result = cli("campaign", "create", "bad", "--space", _space(tmp_path, old, new))
     assert_refused(result, "space.yaml: ", *needles)
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("value", "needles"),
+    [
+        ("batch_mg: 1e300", ["recipe: batch_mg = 1e+300 mg is outside 1 mg–1 kg"]),
+        ("batch_mg: 0.001", ["recipe: batch_mg = 0.001 mg is outside 1 mg–1 kg"]),
+        ("batch_mg: .nan", ["recipe: batch_mg nan", "not a finite number"]),
+        ("batch_mg: -.inf", ["recipe", "batch_mg", "-inf", "not a finite number"]),
+        ("milling_rpm: -400", ["recipe", "milling_rpm", "-400"]),
+        ("milling_rpm: .nan", ["recipe", "milling_rpm", "nan"]),
+    ],
+)
+def test_campaign_create_and_edit_refuse_a_shared_recipe_value_no_sample_could_have(
+    cli: Any, dump: Any, tmp_path: Path, value: str, needles: list[str]
+) -> None:
+    """A batch_mg of 1e300, 0.001 or NaN was stored with the campaign (NaN as no batch mass)."""
+    assert cli("init", "--example").exit_code == 0
+    field = value.split(":")[0]
+    old = next(line for line in _read(PARETO).splitlines() if line.strip().startswith(f"{field}:"))
+    space = _space(tmp_path, old, f"  {value}")
+    before = dump()
+    assert_refused(cli("campaign", "create", "bad", "--space", space), "space.yaml: ", *needles)
+    assert_refused(cli("campaign", "edit", "default", "--space", space), *needles)
     assert dump() == before
 
 

@@ -274,3 +274,29 @@ def test_bad_form_and_zero_weights_are_rejected():
         fit_arrhenius(T_PAPER_K, sigma, sigma_std_s_cm=[1e-5, 0.0, 1e-5, 1e-5])
     with pytest.raises(InvalidRecordError, match="3 values"):
         fit_arrhenius(T_PAPER_K[:3], sigma)
+
+
+@pytest.mark.parametrize("rel_std", [None, 0.02])
+def test_a_flat_series_has_no_r2_and_no_bad_fit_warning(rel_std):
+    """Ten equal conductivities gave R² = -11222 (rounding over rounding) and a warning."""
+    t = np.arange(293.15, 384.0, 10.0)
+    sigma = np.full(t.size, 1.4e-3)
+    fit = fit_arrhenius(t, sigma, sigma_std_s_cm=None if rel_std is None else rel_std * sigma)
+    assert fit.r2 is None
+    assert fit.warnings == ()
+    assert fit.ea_ev == pytest.approx(0.0, abs=1e-9)
+    assert json.loads(json.dumps(fit.to_dict()))["r2"] is None
+
+
+def test_scatter_within_the_stated_uncertainties_is_no_bad_fit():
+    """A nearly flat series: R² is low, but the line passes within the points' error bars."""
+    rng = np.random.default_rng(5)
+    t = np.arange(293.15, 384.0, 10.0)
+    sigma = arrhenius_sigma(t, 0.01, -3.0, "sigma") * np.exp(rng.normal(0.0, 0.02, t.size))
+    weighted = fit_arrhenius(t, sigma, sigma_std_s_cm=0.02 * sigma)
+    assert weighted.r2 is not None and weighted.r2 < 0.95
+    assert weighted.warnings == ()
+    # without stated uncertainties the scatter is not known to be noise: still warned about
+    assert "below 0.95" in fit_arrhenius(t, sigma).warnings[0]
+    # and scatter well beyond the stated uncertainties is
+    assert "below 0.95" in fit_arrhenius(t, sigma, sigma_std_s_cm=0.002 * sigma).warnings[0]

@@ -364,6 +364,63 @@ def test_edits_keep_weighed_masses_consistent(cli: Any, materials: Any, dump: An
     assert dump() == before
 
 
+MASSES = ("scaffold_id", "scaffold_vol_pct", "host_mg", "scaffold_mg", "batch_mg", "masses_source")
+
+
+@pytest.mark.parametrize("spelling", ["none", "None", "-", ""])
+def test_sample_edit_takes_no_scaffold_as_sample_add_does(
+    lab: Any, dump: Any, spelling: str
+) -> None:
+    """`--set scaffold=none` was "unknown material 'none'" (and `scaffold=` a vol% complaint)."""
+    for celsius, r in ((30, "1450ohm"), (45, "600ohm"), (60, "290ohm")):
+        assert lab("measure", "add", "S-1", "-t", f"{celsius}C", "-r", r).exit_code == 0
+    before = dump()
+    result = lab("sample", "edit", "S-1", "--set", f"scaffold={spelling}", "--reason", "no silica")
+    assert result.exit_code == 0, result.output
+    # the meaning `sample add --scaffold none` gives it: 0 vol%, the whole batch is salt
+    salt_only = ["--label", "N-1", "--host", "Na2B12H12", "--scaffold", "none", "--batch", "500mg"]
+    made = lab("sample", "add", *salt_only, "--milling", "4h")
+    assert made.exit_code == 0, made.output
+    edited, reference = _sample(dump, "S-1"), _sample(dump, "N-1")
+    assert [edited[k] for k in MASSES] == [reference[k] for k in MASSES]
+    assert [edited[k] for k in MASSES] == [None, 0.0, 500.0, None, 500.0, "derived"]
+    # the conductivities and their fit do not depend on the scaffold: unchanged
+    assert dump()["measurement"] == before["measurement"]
+    assert "scaffold          none" in lab("sample", "show", "S-1").stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "needles"),
+    [
+        # as `sample add --scaffold none --vol 35`: a vol% needs a scaffold
+        (["scaffold=none", "scaffold_vol_pct=35"], ["scaffold_vol_pct=35 needs a scaffold"]),
+        (["scaffold=", "scaffold_vol_pct=12.5%"], ["scaffold_vol_pct=12.5% needs a scaffold"]),
+    ],
+)
+def test_sample_edit_to_no_scaffold_refuses_a_vol_pct_as_sample_add_does(
+    lab: Any, dump: Any, changes: list[str], needles: list[str]
+) -> None:
+    before = dump()
+    args = [item for change in changes for item in ("--set", change)]
+    refused(lab("sample", "edit", "S-1", *args), *needles)
+    assert dump() == before
+    zero = lab("sample", "edit", "S-1", "--set", "scaffold=none", "--set", "scaffold_vol_pct=0")
+    assert zero.exit_code == 0, zero.output
+
+
+def test_weighed_silica_goes_with_its_scaffold(cli: Any, materials: Any, dump: Any) -> None:
+    """Weighed masses hold the silica: it is cleared in the same edit, not guessed away."""
+    assert cli(*ADD, "--host-mass", "260mg", "--scaffold-mass", "230mg").exit_code == 0
+    before = dump()
+    line = refused(cli("sample", "edit", "W-1", "--set", "scaffold=none"), "230 mg", "scaffold_mg=")
+    assert "unknown material" not in line
+    assert dump() == before
+    cleared = cli("sample", "edit", "W-1", "--set", "scaffold=none", "--set", "scaffold_mg=")
+    assert cleared.exit_code == 0, cleared.output
+    sample = _sample(dump, "W-1")
+    assert [sample[k] for k in MASSES] == [None, 0.0, 260.0, None, 260.0, "weighed"]
+
+
 def test_an_import_checks_the_roles_of_its_materials(
     cli: Any, materials: Any, dump: Any, tmp_path: Path
 ) -> None:

@@ -340,6 +340,22 @@ def test_a_poor_fit_is_stored_with_a_warning(lab: Any) -> None:
     assert "below 0.95" in lab("sample", "show", "S-1").stdout
 
 
+@pytest.mark.parametrize("value", [["--sigma", "1.4mS/cm"], ["--resistance", "1450ohm"]])
+def test_a_flat_series_reports_r2_as_undefined_not_as_a_bad_fit(lab: Any, value: list[str]) -> None:
+    """Ten equal conductivities printed "R² = -11222" and "one Arrhenius line does not fit"."""
+    for celsius in range(20, 111, 10):
+        assert lab(*MEASURE, "-t", f"{celsius}C", *value).exit_code == 0
+    table = lab("analyze", "arrhenius", "S-1")
+    assert table.exit_code == 0, table.output
+    r2_line = next(line for line in table.stdout.splitlines() if line.startswith("R²"))
+    assert "n/a" in r2_line and "no spread" in r2_line
+    assert "WARNING" not in table.stdout
+    data = json.loads(lab("analyze", "arrhenius", "S-1", "-f", "json").stdout)[0]
+    assert data["r2"] is None and data["warnings"] == []
+    shown = lab("sample", "show", "S-1").stdout
+    assert "R² n/a" in shown and "below 0.95" not in shown
+
+
 # --------------------------------------------------------------------------- corrections
 def test_a_wrong_measurement_is_corrected_and_its_history_shown(lab: Any, dump: Any) -> None:
     for celsius, r in ((30, "110ohm"), (40, "68ohm"), (50, "440ohm")):  # 50 °C: a typo

@@ -28,14 +28,16 @@ def describe_fit(fit: Any) -> str:
     """One line for a stored Arrhenius fit, with its form: what every command prints for Ea.
 
     ``Ea = 0.380 ± 0.012 eV (sigma = A·exp(-Ea/kT), 4 points, R² = 0.9991)``, followed by the
-    fit's warnings (low R², two segments) on the same line.
+    fit's warnings (low R², two segments) on the same line. Points with no spread have no R²:
+    ``R² n/a, no spread``.
     """
     from matdoe.conductivity import FORM_EQUATIONS
     from matdoe.db.store import fit_form, fit_warnings
 
+    r2 = "R² n/a, no spread" if fit.r2 is None else f"R² = {fit.r2:.4f}"
     text = (
         f"Ea = {fit.ea_ev:.3f} ± {fit.ea_std_ev:.3f} eV ({FORM_EQUATIONS[fit_form(fit)]}, "
-        f"{fit.n_points} points, R² = {fit.r2:.4f})"
+        f"{fit.n_points} points, {r2})"
     )
     warnings = fit_warnings(fit)
     return text + "".join(f"; WARNING: {w}" for w in warnings)

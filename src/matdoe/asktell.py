@@ -170,4 +170,26 @@ def read_results(path: Path) -> list[dict[str, Any]]:
             except ValueError:
                 raise InvalidRecordError(f"{where}: made_on {made_on!r} is not a date") from None
         results.append({**item, "made_on": made_on, "where": where})
+    _refuse_repeats(Path(path).name, results)
     return results
+
+
+def _refuse_repeats(name: str, results: Sequence[Mapping[str, Any]]) -> None:
+    """One batch realises a suggestion, and a label names one batch: each once in a file.
+
+    Checked before anything is told: otherwise the second telling fails on what the first one
+    did, as if the database had held it already.
+    """
+    for key, what in (("suggestion", "suggestion {}"), ("label", "label {!r}")):
+        first: dict[Any, int] = {}
+        for index, result in enumerate(results, start=1):
+            value = result[key]
+            value = value.strip() if isinstance(value, str) else value
+            if not isinstance(value, str | int):
+                continue  # not a label: refused with the record's own message
+            if value in first:
+                raise InvalidRecordError(
+                    f"{name}: {what.format(value)} appears twice (results {first[value]} and "
+                    f"{index}); tell each {key} once"
+                )
+            first[value] = index

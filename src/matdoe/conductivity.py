@@ -52,6 +52,7 @@ __all__ = [
     "EV_TO_KJ_MOL",
     "FORMS",
     "FORM_EQUATIONS",
+    "R2_UNDEFINED",
     "ArrheniusFit",
     "BreakTest",
     "Conductivity",
@@ -77,6 +78,11 @@ FORM_EQUATIONS = {
 }
 #: A fit with a lower R² than this is stored with a warning.
 MIN_R2 = 0.95
+#: ln(y) values that all lie within this of each other have no spread: rounding, not data (a
+#: relative difference of 1e-9 in sigma is far below any measurement's resolution).
+FLAT_LN_SPREAD = 1e-9
+#: Why a flat series has no R²: what every place that shows R² prints instead of a number.
+R2_UNDEFINED = "n/a (no spread: the points all lie at one level, so R² is undefined)"
 #: Two straight segments are "clearly better" than one when BIC drops by more than this (very
 #: strong evidence on the Kass–Raftery scale).
 BREAK_DELTA_BIC = 10.0
@@ -330,7 +336,9 @@ class ArrheniusFit:
         ea_std_ev: Standard error of ``ea_ev`` (eV), from the parameter covariance.
         log10_prefactor: log10 of A, with A in S·K/cm (form "sigma_t") or S/cm (form "sigma").
         log10_prefactor_std: Standard error of ``log10_prefactor``.
-        r2: Coefficient of determination of the (weighted) linear fit of ln(y) vs 1/T.
+        r2: Coefficient of determination of the (weighted) linear fit of ln(y) vs 1/T; None
+            when the points have no spread to explain (every ln(y) equal, see
+            :data:`R2_UNDEFINED`).
         n_points: Number of measurements used.
         temperature_min_k: Lowest measured temperature (K).
         temperature_max_k: Highest measured temperature (K).
@@ -339,8 +347,9 @@ class ArrheniusFit:
         weighted: Whether per-point uncertainties weighted the fit.
         common_rel_std: Relative standard uncertainty shared by every point (the pellet's
             thickness and area), added to the prefactor's variance only.
-        warnings: Why the fit may not describe the data (a low R², two segments that fit
-            clearly better, as at a phase transition); empty when there is nothing to say.
+        warnings: Why the fit may not describe the data (a low R² with residuals beyond the
+            noise, two segments that fit clearly better, as at a phase transition); empty when
+            there is nothing to say.
     """
 
     form: str
@@ -348,7 +357,7 @@ class ArrheniusFit:
     ea_std_ev: float
     log10_prefactor: float
     log10_prefactor_std: float
-    r2: float
+    r2: float | None
     n_points: int
     temperature_min_k: float
     temperature_max_k: float
@@ -538,6 +547,9 @@ def fit_arrhenius(
     Returns:
         The fit, with Ea and log10 prefactor and their standard errors, and warnings when R²
         is below :data:`MIN_R2` or two segments fit clearly better (:func:`find_segment_break`).
+        A low R² is not warned about when the residuals are at the noise level: a weighted fit
+        whose chi-square is what the stated uncertainties lead one to expect, or points with no
+        spread at all (R² is then None: it is undefined, see :data:`R2_UNDEFINED`).
 
     Raises:
         InvalidRecordError: NaN, inf or non-positive values, mismatched lengths, an unknown
@@ -608,12 +620,22 @@ def fit_arrhenius(
     cov = normal_inv * scale
     cov[0, 0] += math.log1p(common) ** 2 if common else 0.0
     y_mean = float(np.sum(w * y) / np.sum(w))
-    ss_tot = float(np.sum(w * (y - y_mean) ** 2))
-    r2 = 1.0 - chi2 / ss_tot if ss_tot > 0 else 1.0
+    r2: float | None = None
+    if float(np.ptp(y)) <= FLAT_LN_SPREAD:
+        # No spread: the level is the mean and the slope zero; the solver's leftovers (Ea of
+        # 1e-15 eV, R² of -11222 as rounding over rounding) are not results.
+        beta = np.array([y_mean, 0.0])
+        slope = 0.0
+    else:
+        r2 = 1.0 - chi2 / float(np.sum(w * (y - y_mean) ** 2))
     intercept = float(beta[0])
     ln10 = math.log(10)
+    # Residuals within the stated uncertainties: chi²/dof below 1 + 3·sqrt(2/dof), about three
+    # standard deviations of its distribution; a low R² then means there is little slope to
+    # see, not that one line misses the points.
+    at_noise = weighted and dof > 0 and chi2 / dof <= 1.0 + 3.0 * math.sqrt(2.0 / dof)
     warnings = []
-    if r2 < MIN_R2:
+    if r2 is not None and r2 < MIN_R2 and not at_noise:
         warnings.append(
             f"R² = {r2:.3f} is below {MIN_R2}: one Arrhenius line does not describe these points"
         )
@@ -627,7 +649,7 @@ def fit_arrhenius(
         )
     return ArrheniusFit(
         form=form,
-        ea_ev=-slope * BOLTZMANN_EV_K,
+        ea_ev=-slope * BOLTZMANN_EV_K if slope else 0.0,
         ea_std_ev=math.sqrt(cov[1, 1]) * BOLTZMANN_EV_K,
         log10_prefactor=intercept / ln10,
         log10_prefactor_std=math.sqrt(cov[0, 0]) / ln10,

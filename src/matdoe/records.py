@@ -911,6 +911,10 @@ def _recipe(recipe: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]
     except ValidationError as exc:
         raise ValueError(f"recipe: {_describe(exc.errors()[0])}") from None
     values = checked.model_dump(mode="json")
+    for key, given in recipe.items():
+        # A sample file's NaN cell is an empty one; a NaN the space file states is no value.
+        if isinstance(given, float) and math.isnan(given) and values.get(key) is None:
+            raise ValueError(f"recipe: {key} {given!r} is not a finite number")
     return {k: values[k] for k in recipe if values.get(k) is not None}
 
 

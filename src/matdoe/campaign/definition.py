@@ -175,15 +175,26 @@ class CampaignDefinition:
 
         A numeric parameter needs low below high, inside what its sample field accepts
         (:class:`matdoe.records.SampleRecord`: a vol% within 0–100, a milling time from 0) and
-        its plausible range (:mod:`matdoe.plausibility`: a milling time up to 1000 h); a
-        condition needs low below high; the temperatures sigma is optimised at must lie in the
-        range of a conductivity measurement.
+        its plausible range (:mod:`matdoe.plausibility`: a milling time up to 1000 h); a value
+        the recipe fixes for every batch needs the same (a batch of 1 mg–1 kg); a condition
+        needs low below high; the temperatures sigma is optimised at must lie in the range of a
+        conductivity measurement.
 
         Raises:
-            InvalidRecordError: one line naming ``where``, the parameter and the limit.
+            InvalidRecordError: one line naming ``where``, the parameter or recipe field and the
+                limit.
         """
         from matdoe.plausibility import BOUNDS, refuse_implausible
 
+        # The recipe was read as a sample (SpaceRecord: the field's own limits); what a sample
+        # add refuses as implausible is checked here.
+        for field, value in self.recipe.items():
+            bound = BOUNDS.get(field)
+            if bound is not None and not bound.low <= value <= bound.high:
+                raise InvalidRecordError(
+                    f"{where}: recipe: {bound.describe(field, value)}; every batch of the "
+                    "campaign would be refused as implausible when recorded"
+                )
         for p in self.space.parameters:
             if not p.numeric:
                 continue

@@ -24,6 +24,7 @@ app = new_app("Derived values: Arrhenius fits of conductivity against temperatur
 
 def _table_view(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     """The summary as a person reads it: values with their uncertainty and unit."""
+    from matdoe.conductivity import R2_UNDEFINED
 
     def at(celsius: int) -> str | None:
         value = summary[f"sigma_{celsius}c_s_cm"]
@@ -42,7 +43,7 @@ def _table_view(summary: dict[str, Any]) -> list[tuple[str, Any]]:
             f"{summary['log10_prefactor']:.3f} ± {summary['log10_prefactor_std']:.3f} "
             f"(A in {summary['prefactor_unit']})",
         ),
-        ("R²", f"{summary['r2']:.5f}"),
+        ("R²", R2_UNDEFINED if summary["r2"] is None else f"{summary['r2']:.5f}"),
         ("points", summary["n_points"]),
         (
             "temperatures",

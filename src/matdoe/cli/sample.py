@@ -113,6 +113,26 @@ def _check_vol(text: str) -> float:
 NO_SCAFFOLD = ("none", "-", "no")
 
 
+def _no_scaffold(changes: dict[str, Any]) -> dict[str, Any]:
+    """``--set scaffold=none`` (or empty) of an edit means what ``add --scaffold none`` means.
+
+    No scaffold and 0 vol%; a vol% above 0 in the same edit is refused, as ``add`` refuses
+    ``--vol`` with ``--scaffold none``.
+    """
+    if "scaffold" not in changes:
+        return changes
+    scaffold = changes["scaffold"]
+    if scaffold is not None and scaffold.strip().lower() not in NO_SCAFFOLD:
+        return changes
+    vol = changes.get("scaffold_vol_pct")
+    if vol is not None and _check_vol(vol) != 0:
+        raise InvalidRecordError(
+            f"--set scaffold_vol_pct={vol} needs a scaffold; a batch without one is 0 vol% "
+            "(leave scaffold_vol_pct out, or name the scaffold)"
+        )
+    return {**changes, "scaffold": None, "scaffold_vol_pct": 0.0}
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -509,7 +529,7 @@ def edit(
         [],
         "--set",
         help="field=value, e.g. --set milling_h=4h --set notes='re-milled' "
-        "--set pellet.thickness_cm=320um",
+        "--set pellet.thickness_cm=320um; --set scaffold=none for the salt alone (0 vol%)",
     ),
     reason: str | None = typer.Option(None, help="why, kept in the history"),
     force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
@@ -518,7 +538,7 @@ def edit(
     from matdoe.db.history import annotate
     from matdoe.db.store import refresh_fits, update_sample
 
-    changes = parse_assignments(set_)
+    changes = _no_scaffold(parse_assignments(set_))
     with transaction(ctx) as session:
         sample = update_sample(session, label, changes, force=force)
         annotate(sample, reason)

@@ -547,17 +547,31 @@ def update_sample(
         checked = record.model_copy(update={"host_mg": None, "scaffold_mg": None})
     note = enforce(sample_problems(checked, host, scaffold), force=force, where=f"sample {label!r}")
     recompute = {"scaffold_vol_pct", "batch_mg", "scaffold", "host"} & changes.keys()
+    weighed_anew = {"host_mg", "scaffold_mg"} & changes.keys()
+    if (
+        scaffold is None
+        and record.scaffold_mg
+        and sample.masses_source == "weighed"
+        and "scaffold_mg" not in changes
+    ):
+        raise InvalidRecordError(
+            f"sample {label!r}: its weighed masses hold {record.scaffold_mg:g} mg of scaffold, "
+            "and now there is no scaffold; clear that mass in the same edit (--set scaffold_mg=) "
+            "or name the scaffold"
+        )
     if recompute and sample.masses_source == "derived":
         masses = _masses(
             record.model_copy(update={"host_mg": None, "scaffold_mg": None}), host, scaffold
         )
-    elif sample.masses_source == "weighed" and (
-        {"batch_mg", "scaffold", "host", "scaffold_vol_pct"} & changes.keys()
+    elif (
+        sample.masses_source == "weighed"
+        and not weighed_anew
+        and {"batch_mg", "scaffold", "host", "scaffold_vol_pct"} & changes.keys()
     ):
         masses = _masses(record, host, scaffold)  # the weighed masses must still fit
     else:
         masses = Masses(record.host_mg, record.scaffold_mg, record.batch_mg, sample.masses_source)
-    if {"host_mg", "scaffold_mg"} & changes.keys():
+    if weighed_anew:
         if sample.masses_source != "weighed" and scaffold is not None:
             missing = {"host_mg", "scaffold_mg"} - changes.keys()
             if missing:
