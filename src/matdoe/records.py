@@ -47,6 +47,7 @@ __all__ = [
     "PelletRecord",
     "SampleRecord",
     "SpaceRecord",
+    "default_maximize",
     "parse_record",
     "write_schemas",
 ]
@@ -799,6 +800,16 @@ class ConditionSpec(_SpaceItem):
     transform: Literal["inverse_temperature"] | None = None
 
 
+def default_maximize(objective: str) -> bool:
+    """Whether an objective is maximised when a space file does not say: only conductivity.
+
+    Example:
+        >>> default_maximize("log10_sigma"), default_maximize("ea_ev"), default_maximize("milling_h")
+        (True, False, False)
+    """
+    return objective == "log10_sigma"
+
+
 class ObjectiveSpec(_SpaceItem):
     """One objective: a measured property, or a recipe parameter that costs (or pays)."""
 
@@ -880,7 +891,7 @@ class SpaceRecord(_SpaceItem):
             if o.temperature_c is not None and o.name != "log10_sigma":
                 raise ValueError(f"objective {o.name!r}: only log10_sigma has a temperature_c")
             if o.maximize is None:
-                o.maximize = o.name == "log10_sigma"
+                o.maximize = default_maximize(o.name)
         self.objectives = objectives
         self.objective = None
         return self

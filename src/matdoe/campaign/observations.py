@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from matdoe.campaign.definition import ACTIVATION_ENERGY, CONDUCTIVITY, CampaignDefinition
 from matdoe.db.models import Campaign, Fit, Material, Measurement, Sample
 from matdoe.errors import InsufficientDataError
+from matdoe.records import default_maximize
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -457,8 +458,8 @@ def training_table(
         dropped=dropped,
         objective=objective,
         left_out={k: v for k, v in left_out.items() if v},
-        # An objective the campaign does not optimise: conductivity is wanted high, Ea low.
-        maximize=stated[0] if stated else objective != ACTIVATION_ENERGY,
+        # An objective the campaign does not optimise takes a space file's default direction.
+        maximize=stated[0] if stated else default_maximize(objective),
     )
 
 
