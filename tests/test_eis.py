@@ -602,6 +602,96 @@ def test_an_ec_lab_file_with_several_cycles_is_refused(tmp_path):
         read_spectrum(path)
 
 
+# Each instrument example: its separator, a required column (Re Z) and a column the reader
+# does not use, as (index, name) of the cells a data row is split into.
+CELLS = {
+    "autolab": (",", (4, "Z'(a)"), (1, "Ampl")),
+    "chinstruments": (",", (1, "Z'/ohm"), (4, "Phase/deg")),
+    "gamry": ("\t", (4, "Zreal"), (7, "Zmod")),
+    "parstat": ("\t", (4, "Zre (ohms)"), (0, "Potential (V)")),
+    "powersuite": ("\t", (1, "Zre"), None),
+    "versastudio": (",", (14, "Z Real"), (4, "Elapsed Time(s)")),
+    "zplot": ("\t", (4, "Z'(a)"), (1, "Ampl")),
+    "biologic": ("\t", (1, "Re(Z)/Ohm"), (3, "|Z|/Ohm")),
+}
+TEXT_LAYOUTS = [p for p in FORMAT_FILES if p.suffix != ".mpr"] + [
+    EXAMPLES / "demo-35A200_50C_cooling.mpt"
+]
+
+
+def _layout(path: Path) -> str:
+    return "biologic" if path.suffix == ".mpt" else path.name.split("_")[1]
+
+
+def _with_cell(path: Path, tmp_path: Path, column: int, text: str) -> tuple[Path, int]:
+    """A copy of an example whose third-last line (a data row in every layout) has ``text`` in
+    the given column; and that line's number."""
+    raw = path.read_text(encoding="latin-1")
+    lines = raw.splitlines()
+    sep = CELLS[_layout(path)][0]
+    at = len(lines) - 3
+    cells = lines[at].split(sep)
+    cells[column] = text
+    lines[at] = sep.join(cells)
+    copy = tmp_path / path.name
+    copy.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    return copy, at + 1
+
+
+@pytest.mark.parametrize("path", TEXT_LAYOUTS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    ("cell", "problem"), [("", "is empty; fill it in"), ("n/a", "is 'n/a', not a number")]
+)
+def test_a_bad_cell_in_a_required_column_of_any_layout_names_the_line(
+    path, cell, problem, tmp_path
+):
+    column, label = CELLS[_layout(path)][1]
+    copy, line = _with_cell(path, tmp_path, column, cell)
+    with pytest.raises(InvalidRecordError) as info:
+        read_spectrum(copy)
+    expected = f"{copy.name}: line {line}, column {column + 1} ({label}) {problem}"
+    assert str(info.value).startswith(expected) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in TEXT_LAYOUTS if CELLS[_layout(p)][2]], ids=lambda p: p.name
+)
+@pytest.mark.parametrize("cell", ["", "n/a"])
+def test_a_bad_cell_in_a_column_the_reader_does_not_use_is_no_problem(path, cell, tmp_path):
+    unused = CELLS[_layout(path)][2]
+    assert unused is not None
+    copy, _ = _with_cell(path, tmp_path, unused[0], cell)
+    np.testing.assert_array_equal(
+        read_spectrum(copy).impedance_ohm, read_spectrum(path).impedance_ohm
+    )
+
+
+def _powersuite(tmp_path: Path, cell, below_hz: float = math.inf) -> Path:
+    path = next(p for p in FORMAT_FILES if "powersuite" in p.name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [[float(x) for x in line.split("\t")] for line in lines[1:]]
+    rows = [row for row in rows if row[0] < below_hz]
+    copy = tmp_path / path.name
+    body = ["\t ".join(cell(v) for v in row) for row in rows]
+    copy.write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    return copy
+
+
+def test_thousands_commas_in_an_instrument_table_are_read_when_proven_and_else_refused(tmp_path):
+    original = read_spectrum(next(p for p in FORMAT_FILES if "powersuite" in p.name))
+    proven = read_spectrum(_powersuite(tmp_path, lambda v: f"{v:,.6f}"))
+    np.testing.assert_allclose(proven.impedance_ohm, original.impedance_ohm, rtol=1e-6)
+    assert proven.notes[0].startswith("commas read as thousands separators (line 2 has")
+    with pytest.raises(InvalidRecordError, match=r"line 2, column 2 \(Zre\) is '2,378': a decimal"):
+        read_spectrum(_powersuite(tmp_path, lambda v: f"{v:,.0f}", below_hz=1e6))
+    # written "1,000,000", 1 MHz shows that the commas group thousands
+    whole = read_spectrum(_powersuite(tmp_path, lambda v: f"{v:,.0f}"))
+    np.testing.assert_allclose(whole.z_real_ohm, np.round(original.z_real_ohm))
+    assert whole.notes[0] == (
+        "commas read as thousands separators (line 62 has '1,000,000', more than one comma)"
+    )
+
+
 def test_rows_with_missing_values_are_dropped_and_reported(tmp_path):
     s = synthetic_spectrum(100.0)
     rows = [list(r) for r in zip(s.frequency_hz, s.z_real_ohm, s.z_imag_ohm, strict=True)]

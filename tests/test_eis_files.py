@@ -44,6 +44,12 @@ def _rows(spectrum: Any) -> np.ndarray:
         ("eis_KHz_KOhm.csv", "Freq [KHz], Z' [KOhm], Z'' [KOhm]"),
         ("eis_gohm.csv", "Re(Z)/GOhm"),
         ("eis_units_row_kohm.csv", "Frequency [Hz], Z' [kOhm], Z'' [kOhm]"),
+        ("eis_nova_units_row.txt", "NOVA export: Frequency (Hz) [Hz], Z' (Ω) [Ω], -Z'' (Ω) [Ω]"),
+        ("eis_thousands_comma_point_decimal.txt", "Freq (Hz), Zreal (Ohm), Zimag (Ohm)"),
+        ("eis_zplot_decimal_comma.z", "Freq(Hz), Z'(a), Z''(b)"),
+        ("eis_gamry_text_in_unused_columns.DTA", "Freq, Zreal, Zimag"),
+        ("eis_micro_ohm.csv", "Z' (µΩ)"),
+        ("eis_spaced_prefix.csv", "Frequency (k Hz), Z' (k Ohm)"),
     ],
 )
 def test_layouts_are_read_to_the_same_numbers(name, columns, reference):
@@ -55,6 +61,22 @@ def test_layouts_are_read_to_the_same_numbers(name, columns, reference):
 def test_a_units_row_is_used_dropped_and_reported():
     spectrum = read_spectrum(DATA / "eis_units_row_kohm.csv")
     assert spectrum.notes == ("line 3 read as the columns' units (Hz, kOhm, kOhm), not as data",)
+
+
+def test_a_nova_export_s_units_row_is_a_note_not_part_of_the_columns():
+    spectrum = read_spectrum(DATA / "eis_nova_units_row.txt")
+    assert spectrum.fmt == "autolab"
+    assert spectrum.notes == (
+        "line 2 read as the columns' units (-, Hz, Ω, Ω, Ω, °, s), not as data",
+    )
+    assert "units" not in spectrum.columns and "line 2" not in spectrum.columns
+
+
+def test_thousands_commas_proven_by_a_decimal_point_are_read_and_said():
+    spectrum = read_spectrum(DATA / "eis_thousands_comma_point_decimal.txt")
+    assert spectrum.notes == (
+        "commas read as thousands separators (line 3 has '44.7174', a decimal point)",
+    )
 
 
 def test_ascending_frequencies_and_minus_z2_give_the_same_fit(reference):
@@ -103,6 +125,23 @@ def test_a_frequency_measured_twice_in_a_row_keeps_both_points_and_says_so(refer
         ),
         ("eis_empty.csv", "the file is empty"),
         ("eis_header_only.csv", "no rows of numbers found"),
+        ("eis_gamry_empty_zimag.DTA", r"line 13, column 6 \(Zimag\) is empty; fill it in"),
+        (
+            "eis_zplot_dashes_in_zreal.z",
+            r"line 15, column 5 \(Z'\(a\)\) is '------', not a number; correct or delete the row",
+        ),
+        ("eis_biologic_empty_freq.mpt", r"line 15, column 1 \(freq/Hz\) is empty; fill it in"),
+        (
+            "eis_thousands_comma_tab.txt",
+            r"line 12, column 3 \(Zimag \(Ohm\)\) is '-1,717': a decimal comma \(-1\.717\) or a "
+            r"thousands separator \(-1717\)\? nothing in the file tells; export the numbers "
+            "without thousands separators",
+        ),
+        (
+            "eis_units_row_contradicts_header.csv",
+            r"line 3, column 2 \(Z' \(Ohm\)\): the units row says 'kOhm' but the header says "
+            "'Ohm'; correct one of them",
+        ),
     ],
 )
 def test_faulty_files_are_refused_in_one_line(name, message):
@@ -149,11 +188,59 @@ def test_decimal_commas_are_found_below_a_first_row_of_whole_numbers(tmp_path, r
             ["freq,Re(Z),Im(Z)", "Hz,Ohm,Ohm", "kHz,Ohm,Ohm", *_body()],
             r"line 3 is not a row of numbers: column 1 \(freq\) is 'kHz'",
         ),
+        (
+            ["freq,Z',Z''", "Hz,deg,Ohm", *_body()],
+            r"line 2, column 2 \(Z'\) is 'deg' in the units row, not a unit of impedance",
+        ),
+        (
+            ["f (kHz),Z' (Ohm),Z'' (Ohm)", "Hz,Ohm,Ohm", *_body()],
+            r"line 2, column 1 \(f \(kHz\)\): the units row says 'Hz' but the header says 'kHz'",
+        ),
     ],
 )
 def test_empty_cells_and_ragged_rows_name_the_line(tmp_path, lines, message):
     with pytest.raises(InvalidRecordError, match=message):
         read_spectrum(_write(tmp_path, "\n".join(lines)))
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            ["freq\tRe(Z)\tIm(Z)"] + ["10,000\t5,123\t-2,000"] * 12,
+            r"line 2, column 1 \(freq\) is '10,000': a decimal comma \(10\.000\) or a thousands "
+            r"separator \(10000\)\? nothing in the file tells",
+        ),
+        (
+            ["freq;Re(Z);Im(Z)", *_body(";")[:4], "1519.91;205,8;-30.9223", *_body(";")[5:]],
+            r"line 2, column 2 \(Re\(Z\)\) is '44\.7174', a decimal point, but line 6, column 2 "
+            r"\(Re\(Z\)\) is '205,8', a decimal comma; export the numbers with one decimal separator",
+        ),
+    ],
+)
+def test_a_comma_that_nothing_decides_or_two_decimal_signs_are_refused(tmp_path, lines, message):
+    with pytest.raises(InvalidRecordError, match=message) as info:
+        read_spectrum(_write(tmp_path, "\n".join(lines)))
+    assert "\n" not in str(info.value)
+
+
+def test_a_comma_is_decided_by_the_other_numbers_in_the_file(tmp_path):
+    lines = (DATA / "eis_thousands_comma_tab.txt").read_text(encoding="utf-8").splitlines()
+    # a number with two thousands commas proves that commas group thousands
+    spectrum = read_spectrum(
+        _write(tmp_path, "\n".join([*lines[:2], "1,000,000\t30\t-40", *lines[2:]]))
+    )
+    assert spectrum.frequency_hz[0] == 1e6
+    np.testing.assert_array_equal(spectrum.z_real_ohm[-2:], [1248, 2615])
+    assert spectrum.notes == (
+        "commas read as thousands separators (line 3 has '1,000,000', more than one comma)",
+    )
+    # a comma followed by other than three digits proves a decimal comma
+    lines[-1] = "1\t2,6147\t-10,151"
+    spectrum = read_spectrum(_write(tmp_path, "\n".join(lines)))
+    np.testing.assert_array_equal(spectrum.z_real_ohm[-2:], [1.248, 2.6147])
+    np.testing.assert_array_equal(spectrum.z_imag_ohm[-3:], [-1.717, -4.173, -10.151])
+    assert spectrum.notes == ()
 
 
 def test_a_trailing_delimiter_on_every_line_is_not_an_empty_cell(tmp_path, reference):

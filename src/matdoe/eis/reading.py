@@ -25,11 +25,21 @@ csv            anything else: a table with named columns              see :func:
 
 Rows that are not a point of the spectrum are dropped and reported, not refused: a frequency of
 0 Hz or below (Parstat writes its DC steps with f = 0) and rows with a NaN or inf value (an
-aborted sweep's last line; in the instrument layouts also a missing value). In a plain table an
-empty cell or text where a number belongs is refused, naming the line and the column; only a
-units row right under the header ("Hz, kOhm, kOhm") is not data: its units are used and the
-row is reported. Frequencies must run one way: a sweep that turns back (two sweeps in one file)
-is refused, a frequency measured twice in a row is kept and reported.
+aborted sweep's last line). An empty cell or text where a number belongs is refused, naming the
+line and the column: in a plain table in any column, in an instrument's table in the columns
+read (frequency, Re Z, Im Z); the instrument's other columns are not read. In a plain table only
+a units row right under the header ("Hz, kOhm, kOhm") is not data: its units are used and the
+row is reported, unless a unit contradicts the header's ("Z' (Ohm)" over "kOhm") or is no unit
+of the column's quantity, which is refused. Frequencies must run one way: a sweep that turns
+back (two sweeps in one file) is refused, a frequency measured twice in a row is kept and
+reported. Every reader reports what it noticed in the spectrum's ``notes``.
+
+With ";", tabs or spaces between the cells, a comma in a number is a decimal comma or a
+thousands separator, and the file's numbers decide which: a comma followed by other than
+exactly three digits ("123,4", "1,000E+05") proves decimal commas, a decimal point ("1.5",
+"1,234.5") or two commas in a number ("1,000,000") prove thousands separators (reported). A
+file whose commas could be either ("10,000  5,123  -2,000") is refused, as is one with decimal
+commas and decimal points, or a '.' in a file written with decimal commas.
 
 >>> temperature_from_filename("S12_60C.csv")
 333.15
@@ -79,19 +89,38 @@ Arrays = tuple[NDArray[np.float64], NDArray[np.complex128], str]
 
 
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
-# Header scale prefixes, case-sensitive on purpose (mHz vs MHz).
-# "K" before ohm or Hz can only mean kilo; "ohm" and "Hz" themselves are matched in any case.
-_OHM_SCALE = (
-    ("kohm", 1e3), ("kΩ", 1e3), ("Kohm", 1e3), ("KΩ", 1e3), ("Mohm", 1e6), ("MΩ", 1e6),
-    ("Gohm", 1e9), ("GΩ", 1e9), ("mohm", 1e-3), ("mΩ", 1e-3),
-)  # fmt: skip
-_HZ_SCALE = (("kHz", 1e3), ("KHz", 1e3), ("MHz", 1e6), ("GHz", 1e9), ("mHz", 1e-3))
 # A cell of a units row under the header: "Hz", "kOhm", "[Ohm]", "Ohm cm2", "deg", "°C", "s".
 _UNIT_CELL = re.compile(
     r"^[\[(]?\s*(?:[kKMmGµu]?(?:hz|ohms?|Ω)(?:\s*[·.*]?\s*cm(?:2|²|\^2)?)?|rad/s|rad|deg|°"
     r"|°\s*c|degc|[mµun]?[sva]|min|h|k|%)\s*[)\]]?$",
     re.IGNORECASE,
 )
+
+
+# With ";", tabs or spaces between the cells, a comma in a cell belongs to a number, as a decimal
+# comma ("123,4") or a thousands separator ("10,000"); the file's numbers decide which
+# (_decimal_separator). A thousands point ("1.234,5") is recognised only to be refused by name.
+_DECIMAL_COMMA = re.compile(r"^[-+]?(?:\d+,\d*|,\d+)(?:[eE][-+]?\d+)?$")
+_THOUSANDS_COMMA = re.compile(r"^[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?$")
+_THOUSANDS_POINT = re.compile(r"^[-+]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?$")
+_NON_FINITE = ("nan", "inf", "-inf")
+# A unit in a header or a units row: a scale prefix (case-sensitive: mOhm, MOhm) on ohm or Hz.
+# Prefixes are case-sensitive on purpose (mHz vs MHz; "K" before ohm or Hz can only mean kilo);
+# a prefix may stand apart from the unit ("k Ohm") only after a non-letter, so that "Zim ohm" is
+# not read as milliohm.
+_UNIT_TEXT = re.compile(
+    r"(?:(?P<prefix>[kKMGmµμu])|(?<![A-Za-z])(?P<spaced>[kKMGmµμu])\s+)?"
+    r"(?P<base>(?i:ohms?|Ω|hz))(?P<area>\s*[·.*]?\s*(?i:cm))?"
+)
+_ANGULAR = re.compile(r"rad\s*/\s*s|\brad\b", re.IGNORECASE)
+_PREFIX = {
+    "": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3, "µ": 1e-6, "μ": 1e-6, "u": 1e-6,
+}  # fmt: skip
+
+#: A cell of a table: its line number in the file, its column index and its text.
+Cell = tuple[int, int, str]
+#: A row of an instrument's table: its line number and its cells as split.
+Row = tuple[int, list[str]]
 
 
 def _classify(header: str) -> str | None:
@@ -118,13 +147,10 @@ def _classify(header: str) -> str | None:
     return None
 
 
-def _scale(header: str, table: tuple[tuple[str, float], ...]) -> float:
-    text = re.sub("ohm", "ohm", header.replace(" ", ""), flags=re.IGNORECASE)
-    text = re.sub("hz", "Hz", text, flags=re.IGNORECASE)
-    for token, factor in table:
-        if token in text:
-            return factor
-    return 1.0
+def _scale(header: str, quantity: str) -> float:
+    """The prefix factor of the unit in a column's header ("Z' (kOhm)" -> 1000), 1 if none."""
+    unit = _unit_of(header)
+    return unit[1] if unit is not None and unit[0] == quantity else 1.0
 
 
 def _split(line: str, delimiter: str | None) -> list[str]:
@@ -136,10 +162,132 @@ def _split(line: str, delimiter: str | None) -> list[str]:
     return parts
 
 
-def _is_numeric_row(fields: list[str]) -> bool:
-    return bool(fields) and all(
-        _NUMBER.match(x) or x.lower() in ("nan", "inf", "-inf") for x in fields
+def _is_number(cell: str, commas: bool = False) -> bool:
+    """Whether a cell is a number; with ``commas``, also one written with commas in it."""
+    if _NUMBER.match(cell) or cell.lower() in _NON_FINITE:
+        return True
+    return commas and any(
+        pattern.match(cell) for pattern in (_DECIMAL_COMMA, _THOUSANDS_COMMA, _THOUSANDS_POINT)
     )
+
+
+def _is_numeric_row(fields: list[str], commas: bool = False) -> bool:
+    return bool(fields) and all(_is_number(x, commas) for x in fields)
+
+
+def _decimal_proof(cell: str) -> tuple[str, str] | None:
+    """The decimal separator a number proves, "," or ".", and why; None if it reads either way.
+
+    >>> _decimal_proof("123,4"), _decimal_proof("1,000,000"), _decimal_proof("10,000")
+    ((',', 'a decimal comma'), ('.', 'more than one comma'), None)
+    """
+    if "," in cell and _DECIMAL_COMMA.match(cell) and not _THOUSANDS_COMMA.match(cell):
+        return ",", "a decimal comma"  # "123,4", "0,500", "1,0E+05": no thousands reading
+    if _THOUSANDS_POINT.match(cell) and (cell.count(".") > 1 or "," in cell):
+        return ",", "a decimal comma" if "," in cell else "more than one point"  # "1.234,5"
+    if "." in cell and _NUMBER.match(cell) and not _THOUSANDS_POINT.match(cell):
+        return ".", "a decimal point"  # "44.7174", "1.5e3", "0.500"
+    if _THOUSANDS_COMMA.match(cell) and (cell.count(",") > 1 or "." in cell):
+        return ".", "a decimal point" if "." in cell else "more than one comma"  # "1,234.5"
+    return None
+
+
+def _decimal_separator(
+    name: str, used: list[Cell], others: list[Cell], header: list[str], notes: list[str]
+) -> str:
+    """The file's decimal separator: "," (decimal commas) or "." (a comma groups thousands).
+
+    The cells the reader uses decide; if none of them does, the file's other numeric cells do.
+    Decimal commas and decimal points among the cells used are refused, and so is a comma in a
+    cell used when nothing decides (is "10,000" 10 or 10000?). Thousands commas are reported.
+    """
+    for cells, used_here in ((used, True), (others, False)):
+        found: dict[str, tuple[Cell, str]] = {}
+        for cell in cells:
+            proof = _decimal_proof(cell[2])
+            if proof is not None and proof[0] not in found:
+                found[proof[0]] = (cell, proof[1])
+                if len(found) == 2:
+                    break
+        if len(found) == 2 and used_here:
+            (a, why_a), (b, why_b) = sorted(found.values())
+            raise InvalidRecordError(
+                f"{name}: line {a[0]}, {_column(a[1], header)} is {a[2]!r}, {why_a}, but line "
+                f"{b[0]}, {_column(b[1], header)} is {b[2]!r}, {why_b}; export the numbers "
+                "with one decimal separator"
+            )
+        if len(found) == 1:
+            ((separator, (cell, why)),) = found.items()
+            if separator == "." and any("," in c[2] for c in used):
+                notes.append(
+                    f"commas read as thousands separators (line {cell[0]} has {cell[2]!r}, {why})"
+                )
+            return separator
+    unsure = next((c for c in used if "," in c[2]), None)
+    if unsure is not None:
+        line_no, j, text = unsure
+        raise InvalidRecordError(
+            f"{name}: line {line_no}, {_column(j, header)} is {text!r}: a decimal comma "
+            f"({text.replace(',', '.')}) or a thousands separator ({text.replace(',', '')})? "
+            "nothing in the file tells; export the numbers without thousands separators"
+        )
+    return "."
+
+
+def _value(name: str, cell: Cell, separator: str, header: list[str]) -> float:
+    """A cell's number, its commas read as the file's decimal separator decided."""
+    line_no, j, text = cell
+    if separator == ".":
+        return float(text.replace(",", ""))
+    if "." in text:
+        raise InvalidRecordError(
+            f"{name}: line {line_no}, {_column(j, header)} is {text!r}: a decimal point in a "
+            "file written with decimal commas; is '.' a thousands separator? save the numbers "
+            "without one"
+        )
+    return float(text.replace(",", "."))
+
+
+def _unit_of(text: str) -> tuple[str, float, str] | None:
+    """The unit a header or a units cell names: (quantity, prefix factor, as written).
+
+    >>> _unit_of("Z' [KOhm]"), _unit_of("freq/Hz"), _unit_of("deg")
+    (('impedance', 1000.0, 'KOhm'), ('frequency', 1.0, 'Hz'), None)
+    """
+    angular = _ANGULAR.search(text)
+    if angular is not None:
+        return "angular frequency", 1.0, angular.group(0)
+    match = _UNIT_TEXT.search(text)
+    if match is None:
+        return None
+    if match["base"].lower() == "hz":
+        quantity = "frequency"
+    else:
+        quantity = "area-specific impedance" if match["area"] else "impedance"
+    prefix = match["prefix"] or match["spaced"] or ""
+    return quantity, _PREFIX[prefix], match.group(0).strip()
+
+
+def _check_unit(
+    name: str, line_no: int, j: int, header: list[str], units: list[str], quantity: str
+) -> None:
+    """Refuse a units row's cell that is no unit of the column's quantity or contradicts the
+    unit in the column's header ("Z' (Ohm)" over "kOhm")."""
+    unit = units[j] if j < len(units) else ""
+    if not unit:
+        return
+    given = _unit_of(unit)
+    if given is None or not given[0].endswith(quantity):
+        raise InvalidRecordError(
+            f"{name}: line {line_no}, {_column(j, header)} is {unit!r} in the units row, not a "
+            f"unit of {quantity}"
+        )
+    stated = _unit_of(header[j]) if j < len(header) else None
+    if stated is not None and stated[:2] != given[:2]:
+        raise InvalidRecordError(
+            f"{name}: line {line_no}, {_column(j, header)}: the units row says {unit!r} but the "
+            f"header says {stated[2]!r}; correct one of them"
+        )
 
 
 def _delimiter_of(line: str) -> str | None:
@@ -161,7 +309,7 @@ def _column(j: int, header_fields: list[str]) -> str:
 
 
 def _bad_cell(
-    name: str, line_no: int, cells: list[str], header_fields: list[str], decimal_comma: bool
+    name: str, line_no: int, cells: list[str], header_fields: list[str], commas: bool
 ) -> str | None:
     """The line's first empty or non-numeric cell, said in one line; None if all are numbers."""
     for j, cell in enumerate(cells):
@@ -170,7 +318,7 @@ def _bad_cell(
                 f"{name}: line {line_no}, {_column(j, header_fields)} is empty; fill it in or "
                 "delete the row"
             )
-        if not _is_numeric_row([cell.replace(",", ".") if decimal_comma else cell]):
+        if not _is_number(cell, commas):
             return (
                 f"{name}: line {line_no} is not a row of numbers: {_column(j, header_fields)} "
                 f"is {cell!r}"
@@ -178,23 +326,20 @@ def _bad_cell(
     return None
 
 
-def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
+def _read_plain(name: str, text: str, notes: list[str]) -> Arrays:
     """A table with named columns (or 3 headerless ones); what was skipped goes to ``notes``."""
     lines = text.splitlines()
     first_data = None
     delimiter: str | None = None
-    decimal_comma = False
+    commas = False
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         delimiter = _delimiter_of(stripped)
-        # With ";" or tabs between the cells, a comma in a cell can only be a decimal comma.
-        decimal_comma = delimiter in (";", "\t")
-        fields = _split(stripped, delimiter)
-        if decimal_comma:
-            fields = [x.replace(",", ".") for x in fields]
-        if _is_numeric_row(fields):
+        # With ";" or tabs between the cells, a comma in a cell belongs to a number.
+        commas = delimiter in (";", "\t")
+        if _is_numeric_row(_split(stripped, delimiter), commas):
             first_data = i
             break
     if first_data is None:
@@ -246,7 +391,7 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
     # line there under a header, or one that looks like a data row in a headerless file, is a
     # data row with a bad cell and refused like one further down.
     units: list[str] = []
-    units_note = ""
+    units_line = 0
     between = [
         (k + 1, _split(lines[k].strip(), delimiter))
         for k in range(header_at + 1, first_data)
@@ -254,20 +399,17 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
     ]
     at = 0 if header_fields else -1
     if between and _is_units_row(between[at][1]):
-        line_no, cells = between.pop(at)
+        units_line, cells = between.pop(at)
         units = [x.strip().strip('"').strip() for x in cells]
-        units_note = f"line {line_no} read as the columns' units ({', '.join(units)}), not as data"
-        if notes is not None:
-            notes.append(units_note)
+        shown = ", ".join(unit or "-" for unit in units)
+        notes.append(f"line {units_line} read as the columns' units ({shown}), not as data")
     for line_no, fields in between:
-        looks_like_data = len(fields) == width and any(_is_numeric_row([x]) for x in fields)
+        looks_like_data = len(fields) == width and any(_is_number(x, commas) for x in fields)
         if header_fields or looks_like_data:
-            problem = _bad_cell(name, line_no, fields, header_fields, decimal_comma)
+            problem = _bad_cell(name, line_no, fields, header_fields, commas)
             raise InvalidRecordError(problem or f"{name}: line {line_no} is not a row of numbers")
 
-    # A '.' in a file written with decimal commas is a thousands separator ("100.000" Hz).
-    commas = decimal_comma and any("," in cell for _, cells, _ in body for cell in cells)
-    rows: list[list[float]] = []
+    checked: list[Cell] = []
     for line_no, cells, filled in body:
         if filled > width or len(cells) < width:  # an empty last cell is named below
             raise InvalidRecordError(
@@ -275,18 +417,15 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
                 "the file looks truncated or ragged"
             )
         cells = cells[:width]
-        pointed = next((j for j, cell in enumerate(cells) if "." in cell), None) if commas else None
-        if pointed is not None:
-            raise InvalidRecordError(
-                f"{name}: line {line_no}, {_column(pointed, header_fields)} is "
-                f"{cells[pointed]!r}: a decimal point in a file written with decimal commas; "
-                "is '.' a thousands separator? save the numbers without one"
-            )
-        problem = _bad_cell(name, line_no, cells, header_fields, decimal_comma)
+        problem = _bad_cell(name, line_no, cells, header_fields, commas)
         if problem is not None:
             raise InvalidRecordError(problem)
-        rows.append([float(x.replace(",", ".") if decimal_comma else x) for x in cells])
-    data = np.array(rows, dtype=float)
+        checked += [(line_no, j, cell) for j, cell in enumerate(cells)]
+    # Whether commas are decimal commas or group thousands, the file's numbers decide (or it is
+    # refused); a '.' in a file written with decimal commas is refused as a thousands point.
+    separator = _decimal_separator(name, checked, [], header_fields, notes) if commas else "."
+    values = [_value(name, cell, separator, header_fields) for cell in checked]
+    data = np.array(values, dtype=float).reshape(len(body), width)
 
     def labelled(j: int, head: str) -> str:
         unit = units[j] if j < len(units) else ""
@@ -315,6 +454,8 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
                 f"{data.shape[1]} values"
             )
         f_col, re_col, im_col = (roles[k] for k in ("f", "re", im_key))
+        for j, quantity in ((f_col, "frequency"), (re_col, "impedance"), (im_col, "impedance")):
+            _check_unit(name, units_line, j, header_fields, units, quantity)
         f_head, re_head, im_head = (labelled(j, header_fields[j]) for j in (f_col, re_col, im_col))
         description = f"{f_head}, {re_head}, {im_head}"
     else:
@@ -324,6 +465,8 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
                 "exactly 3 columns (frequency, Re Z, Im Z) or a header naming them"
             )
         im_key, f_col, re_col, im_col = "im", 0, 1, 2
+        for j, quantity in enumerate(("frequency", "impedance", "impedance")):
+            _check_unit(name, units_line, j, [], units, quantity)
         f_head, re_head, im_head = (labelled(j, h) for j, h in enumerate(("f", "Re Z", "Im Z")))
         description = "no header: columns 1-3 read as frequency/Hz, Re Z/ohm, Im Z/ohm"
         if units:
@@ -339,14 +482,12 @@ def _read_plain(name: str, text: str, notes: list[str] | None = None) -> Arrays:
                 f"{name}: the column {head!r} is an area-specific impedance (ohm·cm²); export Z "
                 "in ohm (the pellet's area is given with --area)"
             )
-    f = data[:, f_col] * _scale(f_head, _HZ_SCALE)
-    re_z = data[:, re_col] * _scale(re_head, _OHM_SCALE)
-    im_z = data[:, im_col] * _scale(im_head, _OHM_SCALE)
+    f = data[:, f_col] * _scale(f_head, "frequency")
+    re_z = data[:, re_col] * _scale(re_head, "impedance")
+    im_z = data[:, im_col] * _scale(im_head, "impedance")
     if im_key == "neg_im":
         im_z = -im_z
         description += " (sign flipped)"
-    if units_note and notes is None:
-        description += f"; {units_note}"
     return f, _complex(re_z, im_z), description
 
 
@@ -374,11 +515,20 @@ def _table(
     name: str,
     fmt: str,
     header: list[str],
-    rows: list[list[str]],
+    rows: list[Row],
     wanted: Mapping[str, tuple[str, ...]],
+    notes: list[str],
+    *,
+    commas: bool,
 ) -> dict[str, NDArray[np.float64]]:
-    """Pick columns by name from split rows; a row that is not all numbers becomes NaN."""
-    normal = [h.strip().strip('"').strip().lower().replace(" ", "") for h in header]
+    """Pick columns by name from split rows (``commas``: a comma may stand in a number).
+
+    Every cell of the wanted columns must be a number (NaN and inf are, and their rows are
+    dropped later): an empty or non-numeric one is refused, naming its line and column. Cells of
+    the other columns are not read, only looked at to decide what a comma is.
+    """
+    labels = [h.strip().strip('"').strip() for h in header]
+    normal = [h.lower().replace(" ", "") for h in labels]
     index: dict[str, int] = {}
     for role, names in wanted.items():
         for candidate in names:
@@ -393,21 +543,46 @@ def _table(
             )
     if not rows:
         raise InvalidRecordError(f"{name}: the {fmt} file has no data rows")
-    out = {role: np.full(len(rows), np.nan) for role in wanted}
-    for i, row in enumerate(rows):
-        for role, j in index.items():
-            try:
-                out[role][i] = _to_float(row[j])
-            except (IndexError, ValueError):
-                out[role][i] = np.nan
-    return out
+    used = sorted(set(index.values()))
+    checked: list[Cell] = []
+    others: list[Cell] = []
+    for line_no, row in rows:
+        cells = [c.strip().strip('"').strip() for c in row]
+        for j in used:
+            if j >= len(cells):
+                raise InvalidRecordError(
+                    f"{name}: line {line_no} ends before {_column(j, labels)} (it has "
+                    f"{len(cells)} cells); is the file truncated? complete or delete the row"
+                )
+            if not cells[j]:
+                raise InvalidRecordError(
+                    f"{name}: line {line_no}, {_column(j, labels)} is empty; fill it in or "
+                    "delete the row"
+                )
+            if not _is_number(cells[j], commas):
+                raise InvalidRecordError(
+                    f"{name}: line {line_no}, {_column(j, labels)} is {cells[j]!r}, not a "
+                    "number; correct or delete the row"
+                )
+            checked.append((line_no, j, cells[j]))
+        if commas:
+            others += [
+                (line_no, j, cell)
+                for j, cell in enumerate(cells)
+                if j not in index.values() and _is_number(cell, commas=True)
+            ]
+    separator = _decimal_separator(name, checked, others, labels, notes) if commas else "."
+    values: dict[int, list[float]] = {j: [] for j in used}
+    for cell in checked:
+        values[cell[1]].append(_value(name, cell, separator, labels))
+    return {role: np.array(values[j], dtype=float) for role, j in index.items()}
 
 
 def _lines(text: str) -> list[str]:
     return text.splitlines()
 
 
-def _read_biologic_text(name: str, text: str) -> Arrays:
+def _read_biologic_text(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
     start = 0
     if lines and lines[0].startswith("EC-Lab ASCII FILE"):
@@ -422,12 +597,14 @@ def _read_biologic_text(name: str, text: str) -> Arrays:
                 f"{name}: not a readable biologic file (it says {start} header lines but has "
                 f"{len(lines)} lines)"
             )
-    header = lines[start - 1].split("\t") if start else lines[0].split("\t")
-    body = lines[start:] if start else lines[1:]
-    rows = [line.split("\t") for line in body if line.strip()]
+    header_at = start - 1 if start else 0
+    header = lines[header_at].split("\t")
+    rows = [
+        (k + 1, lines[k].split("\t")) for k in range(header_at + 1, len(lines)) if lines[k].strip()
+    ]
     wanted = {"f": ("freq/Hz",), "re": ("Re(Z)/Ohm",), "neg_im": ("-Im(Z)/Ohm",)}
-    columns = _table(name, "biologic", header, rows, wanted)
-    _one_cycle(name, header, rows)
+    columns = _table(name, "biologic", header, rows, wanted, notes, commas=True)
+    _one_cycle(name, header, [cells for _, cells in rows])
     z = _complex(columns["re"], -columns["neg_im"])
     return columns["f"], z, "freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm (EC-Lab stores -Im Z)"
 
@@ -484,28 +661,32 @@ def _read_biologic_binary(name: str, raw: bytes) -> Arrays:
     return f, z, "binary .mpr read with galvani: freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm"
 
 
-def _read_gamry(name: str, text: str) -> Arrays:
+def _read_gamry(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
     start = next((i for i, ln in enumerate(lines) if ln.split("\t")[0].strip() == "ZCURVE"), None)
     if start is None or start + 2 >= len(lines):
         raise InvalidRecordError(f"{name}: not a readable gamry file (no ZCURVE table)")
     header = lines[start + 1].split("\t")
-    rows = []
-    for line in lines[start + 3 :]:
+    rows: list[Row] = []
+    for k in range(start + 3, len(lines)):
         # Table rows start with a tab; the next tag (or EXPERIMENTABORTED) ends the table.
-        if not line.strip():
+        if not lines[k].strip():
             continue
-        if not line[0].isspace():
+        if not lines[k][0].isspace():
             break
-        rows.append(line.split("\t"))
-    columns = _table(
-        name, "gamry", header, rows, {"f": ("Freq",), "re": ("Zreal",), "im": ("Zimag",)}
-    )
+        rows.append((k + 1, lines[k].split("\t")))
+    wanted = {"f": ("Freq",), "re": ("Zreal",), "im": ("Zimag",)}
+    columns = _table(name, "gamry", header, rows, wanted, notes, commas=True)
     return columns["f"], _complex(columns["re"], columns["im"]), "Freq, Zreal, Zimag (ZCURVE table)"
 
 
-def _split_cells(line: str) -> list[str]:
-    return [c for c in re.split(r"\t|,", line)]
+def _split_rows(lines: list[str], first: int) -> tuple[list[Row], str | None]:
+    """The non-blank lines from index ``first`` on, split at tabs if the first of them has one,
+    else at commas if it has one, else at spaces; and the separator."""
+    numbered = [(k + 1, lines[k].strip()) for k in range(first, len(lines)) if lines[k].strip()]
+    head = numbered[0][1] if numbered else ""
+    sep = "\t" if "\t" in head else ("," if "," in head else None)
+    return [(n, line.split(sep)) for n, line in numbered], sep
 
 
 def _header_names(line: str) -> list[str]:
@@ -515,13 +696,13 @@ def _header_names(line: str) -> list[str]:
     return text.split()
 
 
-def _read_zplot(name: str, text: str) -> Arrays:
+def _read_zplot(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
     end = next((i for i, ln in enumerate(lines) if ln.strip() == "End Comments"), None)
     if end is not None:
         # ZPLOT2 ASCII: the tab-separated column names stand just above "End Comments".
         header = _header_names(lines[end - 1].replace("\t", " ")) if end > 0 else []
-        body = lines[end + 1 :]
+        first = end + 1
     else:
         at = next((i for i, ln in enumerate(lines) if "Freq" in ln and "Z'" in ln), None)
         if at is None:
@@ -529,15 +710,15 @@ def _read_zplot(name: str, text: str) -> Arrays:
                 f"{name}: not a readable zplot file (no 'End Comments' line and no column names)"
             )
         header = _header_names(lines[at])
-        body = lines[at + 1 :]
-    rows = [[c.strip() for c in _split_cells(line)] for line in body if line.strip()]
-    columns = _table(
-        name, "zplot", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
-    )
+        first = at + 1
+    # Split at one separator only: a tab-separated file may write decimal commas.
+    rows, sep = _split_rows(lines, first)
+    wanted = {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
+    columns = _table(name, "zplot", header, rows, wanted, notes, commas=sep != ",")
     return columns["f"], _complex(columns["re"], columns["im"]), "Freq(Hz), Z'(a), Z''(b)"
 
 
-def _read_autolab(name: str, text: str) -> Arrays:
+def _read_autolab(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
     at = next(
         (i for i, ln in enumerate(lines) if "Freq" in ln and "Z'(a)" in ln.replace(" ", "")),
@@ -545,50 +726,44 @@ def _read_autolab(name: str, text: str) -> Arrays:
     )
     if at is None:
         # A NOVA export: a table with named columns (Frequency (Hz), Z' (Ω), -Z'' (Ω)).
-        f, z, description = _read_plain(name, text)
+        f, z, description = _read_plain(name, text, notes)
         return f, z, "NOVA export: " + description
     header = _header_names(lines[at])
-    rows = [[c.strip() for c in line.split(",")] for line in lines[at + 1 :] if line.strip()]
-    columns = _table(
-        name, "autolab", header, rows, {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
-    )
+    rows = [(k + 1, lines[k].split(",")) for k in range(at + 1, len(lines)) if lines[k].strip()]
+    wanted = {"f": ("Freq(Hz)",), "re": ("Z'(a)",), "im": ("Z''(b)",)}
+    columns = _table(name, "autolab", header, rows, wanted, notes, commas=False)
     return columns["f"], _complex(columns["re"], columns["im"]), "Freq (Hz), Z'(a), Z''(b)"
 
 
-def _read_chinstruments(name: str, text: str) -> Arrays:
+def _read_chinstruments(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
     at = next((i for i, ln in enumerate(lines) if ln.strip().startswith("Freq/Hz")), None)
     if at is None:
         raise InvalidRecordError(f"{name}: not a readable chinstruments file (no Freq/Hz line)")
     header = [h.strip() for h in lines[at].split(",")]
-    rows = [[c.strip() for c in line.split(",")] for line in lines[at + 1 :] if line.strip()]
-    columns = _table(
-        name,
-        "chinstruments",
-        header,
-        rows,
-        {"f": ("Freq/Hz",), "re": ("Z'/ohm",), "im": ('Z"/ohm', "Z''/ohm")},
-    )
+    rows = [(k + 1, lines[k].split(",")) for k in range(at + 1, len(lines)) if lines[k].strip()]
+    wanted = {"f": ("Freq/Hz",), "re": ("Z'/ohm",), "im": ('Z"/ohm', "Z''/ohm")}
+    columns = _table(name, "chinstruments", header, rows, wanted, notes, commas=False)
     return columns["f"], _complex(columns["re"], columns["im"]), "Freq/Hz, Z'/ohm, Z\"/ohm"
 
 
-def _read_parstat(name: str, text: str) -> Arrays:
-    lines = [ln for ln in _lines(text) if ln.strip()]
-    header = lines[0].split("\t")
-    rows = [line.split("\t") for line in lines[1:]]
-    columns = _table(
-        name,
-        "parstat",
-        header,
-        rows,
-        {"f": ("Frequency (Hz)",), "re": ("Zre (ohms)",), "im": ("Zim (ohms)",)},
-    )
+def _header_and_rows(text: str) -> tuple[list[str], list[Row]]:
+    """A tab-separated table whose first non-blank line names the columns."""
+    numbered = [(k + 1, line) for k, line in enumerate(_lines(text)) if line.strip()]
+    header = numbered[0][1].split("\t") if numbered else []
+    return header, [(n, line.split("\t")) for n, line in numbered[1:]]
+
+
+def _read_parstat(name: str, text: str, notes: list[str]) -> Arrays:
+    header, rows = _header_and_rows(text)
+    wanted = {"f": ("Frequency (Hz)",), "re": ("Zre (ohms)",), "im": ("Zim (ohms)",)}
+    columns = _table(name, "parstat", header, rows, wanted, notes, commas=True)
     return columns["f"], _complex(columns["re"], columns["im"]), "Frequency (Hz), Zre, Zim (ohms)"
 
 
-def _read_versastudio(name: str, text: str) -> Arrays:
+def _read_versastudio(name: str, text: str, notes: list[str]) -> Arrays:
     lines = _lines(text)
-    segments: list[tuple[list[str], list[list[str]]]] = []
+    segments: list[tuple[list[str], list[Row]]] = []
     i = 0
     while i < len(lines):
         match = re.match(r"\s*<Segment(\d+)>", lines[i])
@@ -597,14 +772,14 @@ def _read_versastudio(name: str, text: str) -> Arrays:
             continue
         closing = f"</Segment{match.group(1)}>"
         header: list[str] = []
-        rows: list[list[str]] = []
+        rows: list[Row] = []
         i += 1
         while i < len(lines) and lines[i].strip() != closing:
             line = lines[i]
             if line.startswith("Definition="):
                 header = [h.strip() for h in line.removeprefix("Definition=").split(",")]
             elif header and line.strip() and "=" not in line:
-                rows.append(line.split(","))
+                rows.append((i + 1, line.split(",")))
             i += 1
         if header and rows:
             segments.append((header, rows))
@@ -616,27 +791,21 @@ def _read_versastudio(name: str, text: str) -> Arrays:
             f"{name}: the file holds {len(with_data)} impedance segments; export one per file"
         )
     header, rows = with_data[0]
-    columns = _table(
-        name,
-        "versastudio",
-        header,
-        rows,
-        {"f": ("Frequency(Hz)",), "re": ("Z Real",), "im": ("Z Imag",)},
-    )
+    wanted = {"f": ("Frequency(Hz)",), "re": ("Z Real",), "im": ("Z Imag",)}
+    columns = _table(name, "versastudio", header, rows, wanted, notes, commas=False)
     return columns["f"], _complex(columns["re"], columns["im"]), "Frequency(Hz), Z Real, Z Imag"
 
 
-def _read_powersuite(name: str, text: str) -> Arrays:
-    lines = [ln for ln in _lines(text) if ln.strip()]
-    header = lines[0].split("\t")
-    rows = [line.split("\t") for line in lines[1:]]
-    columns = _table(
-        name, "powersuite", header, rows, {"f": ("Frequency",), "re": ("Zre",), "im": ("Zimg",)}
-    )
+def _read_powersuite(name: str, text: str, notes: list[str]) -> Arrays:
+    header, rows = _header_and_rows(text)
+    wanted = {"f": ("Frequency",), "re": ("Zre",), "im": ("Zimg",)}
+    columns = _table(name, "powersuite", header, rows, wanted, notes, commas=True)
     return columns["f"], _complex(columns["re"], columns["im"]), "Frequency, Zre, Zimg"
 
 
-_TEXT_READERS: dict[str, Callable[[str, str], Arrays]] = {
+#: Every text reader takes the file's name, its text and a list that it appends its notes to
+#: (what it noticed and did: a units row read, commas read as thousands separators).
+_TEXT_READERS: dict[str, Callable[[str, str, list[str]], Arrays]] = {
     "csv": _read_plain,
     "biologic": _read_biologic_text,
     "gamry": _read_gamry,
@@ -784,10 +953,7 @@ def read_spectrum_bytes(name: str, raw: bytes, *, fmt: str | None = "auto") -> S
     else:
         text = _decode(raw)
         try:
-            if chosen == "csv":
-                f, z, description = _read_plain(name, text, notes)
-            else:
-                f, z, description = _TEXT_READERS[chosen](name, text)
+            f, z, description = _TEXT_READERS[chosen](name, text, notes)
         except InvalidRecordError as exc:
             if wanted != "auto" and detected != chosen:
                 raise InvalidRecordError(
@@ -829,10 +995,14 @@ def read_spectrum(path: str | Path, *, fmt: str | None = "auto") -> Spectrum:
     layout (module docstring); BioLogic's binary .mpr needs galvani (``matdoe[eis]``).
 
     Rows with a frequency of 0 Hz or below, or with a NaN or inf value, are dropped and listed
-    in ``notes``, as are a units row under a plain table's header (its units are used) and a
-    frequency measured twice in a row. In a plain table an empty or non-numeric cell is refused
-    (line and column named). With ";" or tabs between cells, commas are decimal commas, and a
-    cell with a "." in such a file is refused (a thousands separator would read 100.000 Hz as
+    in ``notes``, as are a units row under a plain table's header (its units are used; one that
+    contradicts the header is refused), a frequency measured twice in a row and commas read as
+    thousands separators. An empty or non-numeric cell is refused (line and column named): in
+    a plain table in any column, in an instrument's file in the columns read. With ";" or tabs
+    between cells, whether a comma is a decimal comma or a thousands separator is decided by
+    the file's numbers ("123,4" or "1,0E+05" prove decimal commas, "1,234.5" or "1,000,000"
+    thousands separators) and a file that does not decide it is refused, as is a cell with a
+    "." in a file written with decimal commas (a thousands separator would read 100.000 Hz as
     100 Hz). Columns in ohm·cm² or rad/s are refused, not read as ohm or Hz; UTF-8 (with or
     without BOM), UTF-16 with BOM and Latin-1 files are read. In a plain table whose imaginary
     part comes out positive for most points the column was almost certainly -Im Z under another
@@ -848,8 +1018,9 @@ def read_spectrum(path: str | Path, *, fmt: str | None = "auto") -> Spectrum:
 
     Raises:
         InvalidRecordError: The file is missing, empty, truncated or ragged, has an empty or
-            non-numeric cell, lacks a column, holds two sweeps, has fewer than 10 usable points,
-            or is not in the format asked for.
+            non-numeric cell, a comma that may be a decimal or a thousands separator, a units
+            row contradicting its header, lacks a column, holds two sweeps, has fewer than 10
+            usable points, or is not in the format asked for.
         MissingDependencyError: A .mpr file without galvani.
     """
     path = Path(path)
