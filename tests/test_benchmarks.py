@@ -196,3 +196,20 @@ def test_centre_note_sets_ax_with_and_without_its_centre_start_beside_matdoe() -
     assert row.startswith("| hartmann6 | 0.505 (")
     finals = [cell.split(" / ")[1] for cell in row.removesuffix(" |").split(" | ")[2:]]
     assert finals == ["0.100 (1 seeds)", "0.200 (1 seeds)", "0.300 (1 seeds)"]
+
+
+def test_paired_difference_pairs_regrets_by_seed() -> None:
+    peers = _module("peers")
+    problem = peers.get_problem("hartmann6")
+    raw = np.full((10, 6), 0.5)
+    runs = []
+    # matdoe's regret after 10 experiments 0.1, 0.3, 0.5 on seeds 0-2; Ax's 0.2 on every seed.
+    for seed, (mine, theirs) in enumerate(((0.1, 0.2), (0.3, 0.2), (0.5, 0.2))):
+        for strategy, regret in (("matdoe", mine), ("ax", theirs)):
+            true = np.full(10, problem.optimum - regret)
+            runs.append(peers.Run("hartmann6", strategy, seed, raw, true, true, 1.0))
+    text = peers.paired_difference(runs, "hartmann6", 9)
+    # differences -0.1, +0.1, +0.3: mean +0.1, sd 0.2, 2 s.e. = 0.4 / sqrt(3) = 0.231
+    assert "matdoe minus ax: +0.100 ± 0.231 (2 s.e., 3 seeds" in text
+    assert "from -0.10 to +0.30" in text
+    assert peers.paired_difference(runs[:4], "hartmann6", 9) == ""  # fewer than 3 seeds
