@@ -202,6 +202,9 @@ def test_campaign_create_refuses_ranges_no_sample_could_have(
         ("batch_mg: -.inf", ["recipe", "batch_mg", "-inf", "not a finite number"]),
         ("milling_rpm: -400", ["recipe", "milling_rpm", "-400"]),
         ("milling_rpm: .nan", ["recipe", "milling_rpm", "nan"]),
+        # every batch's 1e9-minute pause would be refused as implausible when recorded
+        ("mill_off_min: 1e9", ["recipe: mill_off_min = 1e+09 min is outside 0–1440 min"]),
+        ("ball_diameter_mm: 5000", ["recipe: ball_diameter_mm = 5000 mm", "0.05–50 mm"]),
     ],
 )
 def test_campaign_create_and_edit_refuse_a_shared_recipe_value_no_sample_could_have(

@@ -270,6 +270,7 @@ def test_a_long_value_is_not_echoed_whole(cli: Any, materials: Any) -> None:
         (["--vol-min", "50", "--vol-max", "10"], "above --vol-max"),
         (["--milling-min", "4h", "--milling-max", "1h"], "above --milling-max"),
         (["--source", "bogus"], "measured, paper or simulated"),
+        (["--silica", ""], "--silica is empty"),  # listed every sample
     ],
 )
 def test_a_filter_that_can_match_nothing_by_mistake_is_refused(
@@ -434,3 +435,301 @@ def test_an_import_checks_the_roles_of_its_materials(
 def test_a_name_that_differs_only_in_hyphens_is_refused(cli: Any, materials: Any) -> None:
     args = ["material", "add", "SiO2A200", "--formula", "SiO2", "--kind", "scaffold"]
     refused(cli(*args, "--density", "2.2g/cm3", "--density-source", "x"), "hyphens")
+
+
+# --------------------------------------------------------------------------- milling programme
+@pytest.mark.parametrize(
+    ("option", "value", "needles"),
+    [
+        ("--off-min", "1e9", ["mill_off_min = 1e+09 min", "0–1440 min"]),
+        ("--on-min", "1e9", ["mill_on_min = 1e+09 min", "1 s–1440 min"]),
+        ("--on-min", "0", ["mill_on_min = 0 min", "1 s–1440 min"]),
+        ("--rpm", "99999", ["milling_rpm = 99999 rpm is outside 10–5000 rpm"]),
+        ("--bpr", "0.007", ["ball_to_powder = 0.007 is outside 1–1000"]),  # 1:140 upside down
+    ],
+)
+def test_sample_add_refuses_a_milling_programme_no_mill_runs(
+    cli: Any, materials: Any, dump: Any, option: str, value: str, needles: list[str]
+) -> None:
+    before = dump()
+    refused(cli(*ADD, option, value), "--force", *needles)
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ("mill_on_min=1e9", "mill_on_min = 1e+09 min"),
+        ("mill_off_min=1441", "mill_off_min = 1441 min"),
+        ("ball_diameter_mm=5000", "ball_diameter_mm = 5000 mm is outside 0.05–50 mm"),
+        ("ball_diameter_mm=0.001", "ball_diameter_mm = 0.001 mm"),
+    ],
+)
+def test_sample_edit_refuses_a_milling_programme_no_mill_runs(
+    lab: Any, dump: Any, change: str, needle: str
+) -> None:
+    before = dump()
+    refused(lab("sample", "edit", "S-1", "--set", change), needle)
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("mill_on_min", 1e9), ("mill_off_min", 1e9), ("ball_diameter_mm", 5000)],
+)
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_sample_import_refuses_a_milling_programme_no_mill_runs(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path, field: str, value: float, suffix: str
+) -> None:
+    row = {"label": "M-1", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": 35}
+    row[field] = value
+    path = tmp_path / f"rows{suffix}"
+    if suffix == ".csv":
+        path.write_text(",".join(row) + "\n" + ",".join(str(v) for v in row.values()) + "\n")
+    else:
+        path.write_text(json.dumps([row]))
+    before = dump()
+    refused(cli("sample", "import", str(path)), f"{field} = ", "--force")
+    assert dump() == before
+
+
+def test_a_long_milling_step_can_be_forced_and_the_history_says_so(
+    cli: Any, materials: Any, dump: Any
+) -> None:
+    assert cli(*ADD, "--on-min", "1440", "--off-min", "0").exit_code == 0  # the limits: stored
+    result = cli("sample", "edit", "W-1", "--set", "mill_on_min=2880", "--force")
+    assert result.exit_code == 0, result.output
+    assert _sample(dump, "W-1")["mill_on_min"] == 2880
+    notes = [r["note"] or "" for r in dump()["revision"] if r["table_name"] == "sample"]
+    assert any("mill_on_min = 2880 min" in note for note in notes)
+
+
+# --------------------------------------------------------------------------- an adversarial user
+def _csv_file(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "rows.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+HEADER = "label,host,scaffold,scaffold_vol_pct,milling_h"
+
+
+@pytest.mark.parametrize(
+    ("rows", "needle"),
+    [
+        # a measurement pasted twice would count twice in the Arrhenius fit
+        (
+            ["D-1,Na2B12H12,SiO2-A200,35,4,30,1e-4", "D-1,Na2B12H12,SiO2-A200,35,4,30,1e-4"],
+            "row 3: repeats an earlier measurement of sample 'D-1' exactly",
+        ),
+        (
+            ["D-1,Na2B12H12,SiO2-A200,35,4,,", "D-1,Na2B12H12,SiO2-A200,35,4,,"],
+            "row 3: repeats sample 'D-1' of row 2 and adds no measurement",
+        ),
+    ],
+)
+def test_a_row_repeated_in_one_import_file_is_refused(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path, rows: list[str], needle: str
+) -> None:
+    path = _csv_file(tmp_path, f"{HEADER},temperature_c,sigma_s_cm\n" + "\n".join(rows) + "\n")
+    before = dump()
+    refused(cli("sample", "import", path), needle)
+    assert dump() == before
+
+
+def test_repeated_runs_told_apart_by_their_run_number_are_imported(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    rows = [f"D-1,Na2B12H12,SiO2-A200,35,4,30,1e-4,{run}" for run in (1, 2)]
+    path = _csv_file(tmp_path, f"{HEADER},temperature_c,sigma_s_cm,run\n" + "\n".join(rows))
+    result = cli("sample", "import", path)
+    assert result.exit_code == 0, result.output
+    assert len(dump()["measurement"]) == 2
+
+
+def test_a_json_measurement_repeated_within_its_sample_is_refused(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    point = {"temperature_k": "30 C", "sigma_s_cm": "1 mS/cm"}
+    row = {"label": "D-2", "host": "Na2B12H12", "scaffold": "SiO2-A200", "scaffold_vol_pct": 35}
+    before = dump()
+    result = _import_json(cli, tmp_path / "rows.json", [{**row, "measurements": [point, point]}])
+    refused(result, "measurement 2", "exactly")
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("label", "notes"),
+    [("#5", None), ("B-9", "weighed at 21 °C\rre-weighed")],
+)
+@pytest.mark.parametrize("how", [("sample", "list"), ("sample", "show", "LABEL")])
+def test_what_sample_list_writes_as_csv_imports_back_whole(
+    cli: Any,
+    materials: Any,
+    new_database: Any,
+    tmp_path: Path,
+    label: str,
+    notes: str | None,
+    how: tuple[str, ...],
+) -> None:
+    """A label starting with '#' was read back as a comment (the sample silently dropped), a
+    lone carriage return in the notes made the file unreadable."""
+    from conftest import HOST, SILICA, Cli
+
+    extra = ["--notes", notes] if notes else []
+    assert cli(*ADD[:3], label, *ADD[4:], *extra).exit_code == 0
+    written = cli(*(label if part == "LABEL" else part for part in how), "-f", "csv")
+    assert written.exit_code == 0, written.output
+    path = tmp_path / "out.csv"
+    path.write_text(written.stdout, encoding="utf-8")
+    other = Cli(new_database())
+    for material in (HOST, SILICA):
+        args = ["material", "add", material["name"], "--formula", material["formula"]]
+        args += ["--kind", material["kind"], "--density", f"{material['density_g_cm3']}g/cm3"]
+        assert other(*args, "--density-source", "x").exit_code == 0
+    result = other("sample", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "imported 1 samples" in result.stderr
+    shown = other("sample", "show", label, "-f", "json")
+    assert json.loads(shown.stdout)[0].get("notes") == notes
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--temperature-std", "5"], "--temperature-std: '5' has no unit"),
+        (["--temperature-std", "60K"], "temperature_std_k = 60 K is outside 0–50 K"),
+        (["--value", "5"], "keeps its number in sigma_s_cm or resistance_ohm, not in value"),
+        (["--unit", "V"], "not in unit"),
+    ],
+)
+def test_a_conductivity_refuses_what_it_would_store_wrongly(
+    lab: Any, dump: Any, args: list[str], needle: str
+) -> None:
+    before = dump()
+    refused(lab("measure", "add", "S-1", "-t", "30C", "-r", "1450ohm", *args), needle)
+    assert dump() == before
+
+
+def test_a_value_cannot_be_slipped_into_a_conductivity_by_an_edit(lab: Any, dump: Any) -> None:
+    assert lab("measure", "add", "S-1", "-t", "30C", "-r", "1450ohm").exit_code == 0
+    number = dump()["measurement"][-1]["id"]
+    before = dump()
+    refused(lab("measure", "edit", str(number), "--set", "value=5", "--yes"), "not in value")
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--kind", "lsv", "--value", "3900", "--unit", "V"], "value = 3900 V is outside ±20 V"),
+        (["--kind", "ccd", "--value", "1e300", "--unit", "mA/cm2"], "1e-4–1000 mA/cm²"),
+    ],
+)
+def test_a_value_no_electrolyte_has_needs_force(
+    lab: Any, dump: Any, args: list[str], needle: str
+) -> None:
+    before = dump()
+    refused(lab("measure", "add", "S-1", *args), needle, "--force")
+    assert dump() == before
+    assert lab("measure", "add", "S-1", *args, "--force").exit_code == 0
+
+
+def test_a_potential_in_millivolts_is_converted_before_it_is_judged(lab: Any, dump: Any) -> None:
+    args = ["--kind", "lsv", "--value", "3900", "--unit", "mV vs Na+/Na"]
+    result = lab("measure", "add", "S-1", *args)
+    assert result.exit_code == 0, result.output
+    assert dump()["measurement"][-1]["unit"] == "mV vs Na+/Na"
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ("pellet.pressure_mpa=30000", "pressure_mpa = 30000 MPa is outside 1 MPa–10 GPa"),
+        ("pellet.pressure_mpa=0.001", "pressure_mpa = 0.001 MPa"),
+        ("pellet.mass_mg=0.045", "a pressed pellet is at least 20 % dense"),  # 45 mg as g
+        ("pellet.mass_mg=1e300", "2.6e+300 %"),  # not a number of 300 digits
+    ],
+)
+def test_a_pellet_no_press_makes_needs_force(lab: Any, dump: Any, change: str, needle: str) -> None:
+    before = dump()
+    line = refused(lab("sample", "edit", "S-1", "--set", change), needle)
+    assert len(line) < 400
+    assert dump() == before
+
+
+def test_sample_edit_sets_extra_as_an_import_file_does(lab: Any, dump: Any) -> None:
+    result = lab("sample", "edit", "S-1", "--set", 'extra={"jar": "J2", "fill_pct": 30}')
+    assert result.exit_code == 0, result.output
+    assert _sample(dump, "S-1")["extra"] == {"jar": "J2", "fill_pct": 30}
+    before = dump()
+    refused(lab("sample", "edit", "S-1", "--set", "extra={bad"), "--set extra", "malformed JSON")
+    assert dump() == before
+
+
+@pytest.mark.parametrize(
+    ("db", "code", "needle"),
+    [
+        ("", 2, "'--db': is empty"),  # an unset shell variable: not the default database
+        ("sqlite:///", 1, "names no file"),  # in memory: "created", and nothing kept
+        ("sqlite://", 1, "names no file"),
+        ("sqlite:///:memory:", 1, "names no file"),
+    ],
+)
+def test_init_refuses_a_database_it_cannot_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str, code: int, needle: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from matdoe.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--db", db, "init"])
+    assert result.exit_code == code, result.output
+    assert needle in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["measure", "edit", "99999999999", "--set", "notes=x", "--yes"], "unknown measurement"),
+        (["measure", "delete", "99999999999", "--yes"], "unknown measurement 99999999999"),
+        ([*ADD, "--from-suggestion", "99999999999"], "unknown suggestion 99999999999"),
+    ],
+)
+def test_an_id_beyond_32_bits_is_unknown_on_every_database(
+    lab: Any, dump: Any, args: list[str], needle: str
+) -> None:
+    """PostgreSQL answered "database error: integer out of range" where SQLite found nothing."""
+    before = dump()
+    refused(lab(*args), needle)
+    assert dump() == before
+
+
+@pytest.mark.parametrize("target", ["lab.csv", "lab.yaml", "lab.xlsx"])
+def test_export_refuses_a_file_name_it_would_turn_into_a_folder(
+    lab: Any, tmp_path: Path, target: str
+) -> None:
+    """`matdoe export lab.csv` wrote a folder named lab.csv, of one CSV file per table."""
+    refused(lab("export", str(tmp_path / target)), "promises one file", "lab.json")
+    assert not (tmp_path / target).exists()
+    assert lab("export", str(tmp_path / "lab-backup")).exit_code == 0
+    assert (tmp_path / "lab-backup" / "sample.csv").is_file()
+
+
+def test_import_of_a_sample_table_points_to_sample_import(lab: Any, tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("label,host\nX-1,Na2B12H12\n", encoding="utf-8")
+    refused(lab("import", str(path)), "not a matdoe export", "`matdoe sample import`")
+
+
+def test_an_unnamed_column_is_named_by_its_position(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    """A spreadsheet's trailing separator was "unknown column ''"."""
+    path = _csv_file(tmp_path, f"{HEADER},\nU-1,Na2B12H12,SiO2-A200,35,4,\n")
+    before = dump()
+    refused(cli("sample", "import", path), "column 6 has no name", "trailing separator")
+    assert dump() == before

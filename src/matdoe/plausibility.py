@@ -25,6 +25,7 @@ from matdoe.errors import ImplausibleValueError, InvalidRecordError
 __all__ = [
     "BOUNDS",
     "MAX_RELATIVE_DENSITY",
+    "MIN_RELATIVE_DENSITY",
     "Bound",
     "enforce",
     "pellet_density_problem",
@@ -52,10 +53,24 @@ def _show(field: str, value: float) -> str:
         return f"{value:.6g} K ({value - 273.15:.1f} °C)"
     if field == "thickness_cm":
         return f"{value:.6g} cm ({value * 1e4:.4g} µm)"
-    unit = {"area_cm2": "cm²", "sigma_s_cm": "S/cm", "milling_h": "h", "batch_mg": "mg"}.get(
-        field, ""
-    )
-    return f"{value:.6g} {unit}".rstrip()
+    return f"{value:.6g} {_UNITS.get(field, '')}".rstrip()
+
+
+# The unit of each bounded field as a value is shown (temperature and thickness above).
+_UNITS = {
+    "area_cm2": "cm²",
+    "sigma_s_cm": "S/cm",
+    "milling_h": "h",
+    "batch_mg": "mg",
+    "milling_rpm": "rpm",
+    "mill_on_min": "min",
+    "mill_off_min": "min",
+    "ball_diameter_mm": "mm",
+    "pressure_mpa": "MPa",
+    "temperature_std_k": "K",
+    "potential_v": "V",
+    "current_density_ma_cm2": "mA/cm²",
+}
 
 
 BOUNDS: dict[str, Bound] = {
@@ -72,11 +87,45 @@ BOUNDS: dict[str, Bound] = {
     "milling_h": Bound(0.0, 1000.0, "0–1000 h", "for a milling time"),
     # A milling batch is 0.1–100 g on a lab bench (the paper's: 500 mg).
     "batch_mg": Bound(1.0, 1e6, "1 mg–1 kg", "for a milling batch"),
+    # Planetary mills turn at 100–1100 rpm (the paper's: 400), high-energy and mixer mills up to
+    # about 2000 (30 Hz); beyond 5000 rpm no ball mill runs, below 10 nothing is milled.
+    "milling_rpm": Bound(10.0, 5000.0, "10–5000 rpm", "for a ball mill"),
+    # Ball-to-powder mass ratios run from 1:1 to a few hundred (the paper's: 140:1); below 1 it
+    # is the ratio typed upside down (1:140 as 0.007), above 1000 the jar holds no powder.
+    "ball_to_powder": Bound(1.0, 1000.0, "1–1000", "for a ball-to-powder mass ratio"),
+    # Interval programmes of planetary mills run steps of seconds to an hour (the paper's: 5 min
+    # milling / 5 min pause). A step of no time mills nothing; one longer than a day is seconds
+    # typed as minutes, or the whole milling time typed as one step.
+    "mill_on_min": Bound(1 / 60, 1440.0, "1 s–1440 min (a day)", "for a milling step"),
+    # A pause lets the jar cool: none (continuous milling) to tens of minutes; a pause of more
+    # than a day is no longer one programme.
+    "mill_off_min": Bound(0.0, 1440.0, "0–1440 min (a day)", "for a pause between milling steps"),
+    # Milling media run from 0.1 mm beads to 40 mm balls in the largest lab jars (the paper's:
+    # 5 mm WC). Outside 0.05–50 mm it is micrometres or centimetres typed as millimetres.
+    "ball_diameter_mm": Bound(0.05, 50.0, "0.05–50 mm", "for a milling ball"),
+    # Pellets are cold-pressed at 100–1000 MPa (the paper's: 187 MPa; a hand press gives tens).
+    # Below 1 MPa nothing holds together; above 10 GPa no lab die survives (psi typed as MPa).
+    "pressure_mpa": Bound(1.0, 1e4, "1 MPa–10 GPa", "for pressing a pellet"),
+    # A thermocouple at the cell reads to 0.1–2 K; an uncertainty beyond 50 K says nothing about
+    # the temperature (and makes the point weightless in the Arrhenius fit).
+    "temperature_std_k": Bound(
+        0.0, 50.0, "0–50 K", "for the uncertainty of a measurement temperature"
+    ),
+    # Electrode potentials (an LSV onset) lie within about ±6 V of the Na or Li reference;
+    # beyond 20 V it is millivolts typed as volts.
+    "potential_v": Bound(-20.0, 20.0, "±20 V", "for an electrode potential"),
+    # Critical current densities of solid electrolytes are 0.01–10 mA/cm² (the paper's: 0.3).
+    "current_density_ma_cm2": Bound(
+        1e-4, 1000.0, "1e-4–1000 mA/cm²", "for a critical current density"
+    ),
 }
 
 #: A pellet may be at most this fraction of its theoretical density (5 % for the uncertainty of
 #: the densities and the balance).
 MAX_RELATIVE_DENSITY = 1.05
+#: ... and at least this fraction: cold-pressed pellets are 70–95 % dense, loose powder is about
+#: a third; a pellet below a fifth would not hold together (a mass in g typed as mg gives 0.1 %).
+MIN_RELATIVE_DENSITY = 0.2
 
 
 def problems(values: Mapping[str, float | None]) -> list[str]:
@@ -121,12 +170,15 @@ def pellet_density_problem(
     area_cm2: float | None,
     theoretical_g_cm3: float | None,
 ) -> str | None:
-    """A description when a pellet is denser than :data:`MAX_RELATIVE_DENSITY` of theory.
+    """A description when a pellet is denser than :data:`MAX_RELATIVE_DENSITY` of theory, or
+    lighter than :data:`MIN_RELATIVE_DENSITY` (a mass in g typed as mg).
 
     >>> pellet_density_problem(45.0, 0.02, 0.785, 1.5)  # 45 mg, 200 µm: 191 % dense
     'pellet of 45 mg, 200 µm × 0.785 cm² is 2.87 g/cm³, 191 % of the theoretical 1.5 g/cm³'
     >>> pellet_density_problem(45.0, 0.04, 0.785, 1.5) is None  # 400 µm: 96 %
     True
+    >>> pellet_density_problem(0.045, 0.04, 0.785, 1.5)  # 45 mg typed as 0.045 mg
+    'pellet of 0.045 mg, 400 µm × 0.785 cm² is 0.00143 g/cm³, 0.096 % of the theoretical 1.5 g/cm³; a pressed pellet is at least 20 % dense'
     """
     if None in (mass_mg, thickness_cm, area_cm2, theoretical_g_cm3):
         return None
@@ -134,12 +186,20 @@ def pellet_density_problem(
     assert theoretical_g_cm3 is not None
     density = mass_mg / 1000.0 / (thickness_cm * area_cm2)
     relative = density / theoretical_g_cm3
-    if relative <= MAX_RELATIVE_DENSITY:
+    if MIN_RELATIVE_DENSITY <= relative <= MAX_RELATIVE_DENSITY:
         return None
+    percent = relative * 100
+    # "191 %"; a slip of many decades as "4e+300 %", not as a number of 300 digits
+    shown = f"{percent:.0f}" if 1 <= percent < 1e4 else f"{percent:.2g}"
+    light = (
+        f"; a pressed pellet is at least {MIN_RELATIVE_DENSITY:.0%} dense".replace("%", " %")
+        if relative < MIN_RELATIVE_DENSITY
+        else ""
+    )
     return (
         f"pellet of {mass_mg:g} mg, {thickness_cm * 1e4:.4g} µm × {area_cm2:g} cm² is "
-        f"{density:.3g} g/cm³, {relative:.0%} of the theoretical {theoretical_g_cm3:.3g} g/cm³"
-    ).replace("%", " %")
+        f"{density:.3g} g/cm³, {shown} % of the theoretical {theoretical_g_cm3:.3g} g/cm³{light}"
+    )
 
 
 def enforce(found: list[str], *, force: bool, where: str = "") -> str | None:

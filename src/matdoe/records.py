@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -47,7 +48,10 @@ __all__ = [
     "PelletRecord",
     "SampleRecord",
     "SpaceRecord",
+    "canonical_value",
     "default_maximize",
+    "label_difference",
+    "label_key",
     "parse_record",
     "write_schemas",
 ]
@@ -182,7 +186,44 @@ Str64 = Annotated[Annotated[str, Field(max_length=64), _LINE] | None, _BLANK]
 Str120 = Annotated[Annotated[str, Field(max_length=120), _LINE] | None, _BLANK]
 Str255 = Annotated[Annotated[str, Field(max_length=255), _LINE] | None, _BLANK]
 NonNegative = _NONNEG | None
+
+
 Name = Annotated[str, Field(min_length=1, max_length=120), _LINE]
+
+# Dashes that look like the hyphen-minus a keyboard types (a word processor's en dash, the
+# minus sign); NFKC already maps the full-width and small hyphens.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58]")
+
+
+def label_key(text: str) -> str:
+    """A sample label as uniqueness compares it: without case, character width, look-alike
+    dashes, invisible characters (a zero-width space, a soft hyphen) or repeated spaces; two
+    labels with the same key are one batch typed twice.
+
+    >>> label_key("S1") == label_key("s1") == label_key("\uff331")  # full-width S
+    True
+    >>> label_key("NB\u2013001  a"), label_key("NB-001\u200b")  # en dash, zero-width space
+    ('nb-001 a', 'nb-001')
+    """
+    if text.isascii():
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        folded = _DASHES.sub("-", unicodedata.normalize("NFKC", folded))
+        folded = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(folded.split())
+
+
+def label_difference(label: str, other: str) -> str:
+    """How two labels of the same :func:`label_key` differ, in words.
+
+    >>> label_difference("s1", "S1"), label_difference("S\u20131", "S-1")
+    ('only in case', 'only in case or look-alike characters (width, dashes, spaces, invisible ones)')
+    """
+    if label.casefold() == other.casefold():
+        return "only in case"
+    return "only in case or look-alike characters (width, dashes, spaces, invisible ones)"
+
 
 #: Deepest nesting of lists and objects inside a JSON field (``extra``, ``details``).
 MAX_JSON_DEPTH = 8
@@ -450,6 +491,32 @@ def _check_value_unit(kind: str, value: float, unit: str | None) -> None:
     raise ValueError(f"a '{kind}' value cannot be in {text!r}; its units: {shown}")
 
 
+#: The plausibility field (:data:`matdoe.plausibility.BOUNDS`) of a value of each kind whose
+#: value has one quantity, and that quantity.
+VALUE_FIELDS: dict[str, tuple[str, str]] = {
+    "lsv": ("voltage", "potential_v"),
+    "ccd": ("current_density", "current_density_ma_cm2"),
+}
+
+
+def canonical_value(kind: str, value: float | None, unit: str | None) -> tuple[str, float] | None:
+    """(field, value) in the canonical unit of a value of kind ``lsv`` (V) or ``ccd`` (mA/cm²),
+    for the plausibility guards; None for other kinds or a unit that does not convert.
+
+    >>> canonical_value("lsv", 3900, "mV vs Na+/Na"), canonical_value("other", 1, "eV")
+    (('potential_v', 3.9), None)
+    """
+    spec = VALUE_FIELDS.get(kind)
+    if spec is None or value is None or not unit:
+        return None
+    quantity, field = spec
+    base = re.split(r"\s*\(|\s+vs\.?\s+", unit.strip(), maxsplit=1)[0]
+    try:
+        return field, units.parse(f"{value!r} {base}", quantity)
+    except InvalidRecordError:
+        return None
+
+
 class MeasurementRecord(_Record):
     """One measurement: an impedance run at one temperature, or another property.
 
@@ -496,6 +563,14 @@ class MeasurementRecord(_Record):
             if self.sigma_s_cm is None and self.resistance_ohm is None:
                 raise ValueError(
                     "give sigma_s_cm, or resistance_ohm with thickness_cm and area_cm2"
+                )
+            given = [f for f in ("value", "unit") if getattr(self, f) is not None]
+            if given and not _stored(info):
+                # It would be stored beside the conductivity and used by nothing.
+                raise ValueError(
+                    f"an impedance measurement keeps its number in sigma_s_cm or "
+                    f"resistance_ohm, not in {given[0]}; value and unit are for the other "
+                    "kinds (lsv, ccd, ...)"
                 )
         else:
             if self.value is None:

@@ -515,6 +515,11 @@ def _check_columns(columns: Iterable[str], name: str) -> None:
             f"{name}: the field {repeated[0]!r} is given by two columns (e.g. temperature_k "
             "and temperature_c); keep one"
         )
+    if "" in columns:
+        raise InvalidRecordError(
+            f"{name}: column {columns.index('') + 1} has no name in the header (a trailing "
+            "separator?); name it or remove it"
+        )
     unknown = [c for c in columns if c not in KNOWN_COLUMNS]
     if unknown:
         raise InvalidRecordError(
@@ -578,6 +583,19 @@ def _row_parts(
 
 
 _BARE_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+def is_bare_number(text: str) -> bool:
+    """Whether ``text`` is a number without a unit (or a non-finite number, which has none).
+
+    >>> is_bare_number(" 0.5 "), is_bare_number("nan"), is_bare_number("0.5 K")
+    (True, True, False)
+    """
+    return bool(_BARE_NUMBER.match(text)) or text.strip().lower().lstrip("+-") in (
+        "nan",
+        "inf",
+        "infinity",
+    )
 
 
 def _with_unit(text: str, unit: str, column: str, where: str) -> str | None:
@@ -653,6 +671,12 @@ def _items_from_rows(
                 )
             else:
                 sample_item = None
+                if not measurement:
+                    raise InvalidRecordError(
+                        f"{where}: repeats sample {label!r} of row {seen[label][0]} and adds no "
+                        "measurement (a row pasted twice?); remove it, or give a second batch "
+                        "its own label"
+                    )
             measurement_item = (
                 SampleItem(
                     label,
@@ -796,12 +820,16 @@ def write_csv(path: Path, rows: Iterable[dict[str, Any]], columns: list[str]) ->
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         # csv quotes a cell with "\n" but not one with a lone "\r" (not in the line terminator);
-        # such rows are written fully quoted so that they read back unchanged.
+        # such rows are written fully quoted so that they read back unchanged. So is a row whose
+        # first cell starts with "#" (a label "#5"): unquoted, the reader takes it for a comment.
         quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for row in rows:
             cells = [_csv_value(row.get(c)) for c in columns]
-            (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
+            needs_quotes = any("\r" in cell for cell in cells) or (
+                bool(cells) and cells[0].lstrip().startswith("#")
+            )
+            (quoted if needs_quotes else writer).writerow(cells)
             count += 1
     return count
 

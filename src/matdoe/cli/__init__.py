@@ -62,6 +62,11 @@ def root(
 
     if quiet and verbose:
         raise typer.BadParameter("give --quiet or --verbose, not both")
+    if db is not None and not db.strip():
+        # An unset shell variable ("--db $LAB") would otherwise open the default database.
+        raise typer.BadParameter(
+            "is empty; give a database URL or file, or leave --db out", param_hint="'--db'"
+        )
     VERBOSITY["level"] = -1 if quiet else (1 if verbose else 0)
     state(ctx).db = db
 

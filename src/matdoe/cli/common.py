@@ -164,6 +164,23 @@ def _sqlite_path(url: str) -> Path | None:
     return None
 
 
+def _refuse_memory(url: str) -> None:
+    """A SQLite URL without a file ("sqlite://", "sqlite:///", ":memory:") is a database that
+    is gone when the command ends: `init` would report one created, and nothing is kept."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # make_engine words the refusal
+    if parsed.get_backend_name() == "sqlite" and (parsed.database or "") in ("", ":memory:"):
+        raise DatabaseError(
+            f"{url} names no file: an in-memory database keeps nothing after the command; "
+            "give a file, e.g. sqlite:///matdoe.db"
+        )
+
+
 def open_database(
     ctx: typer.Context, *, create: bool = False
 ) -> tuple[Engine, sessionmaker[Session]]:
@@ -172,6 +189,7 @@ def open_database(
     from matdoe.db.migrate import HEAD
 
     url = db_url(ctx)
+    _refuse_memory(url)
     path = _sqlite_path(url)
     if path is not None and not create and not path.exists():
         raise DatabaseError(
@@ -518,10 +536,18 @@ def stream_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:
     import csv
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
+    # As matdoe.tables.write_csv: a row with a lone "\r" in a cell (csv does not quote it) or
+    # whose first cell starts with "#" (read back as a comment) is written fully quoted, so
+    # that `sample import` reads it back unchanged.
+    quoted = csv.writer(sys.stdout, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        cells = [_csv_cell(row.get(c)) for c in columns]
+        needs_quotes = any("\r" in cell for cell in cells) or (
+            bool(cells) and cells[0].lstrip().startswith("#")
+        )
+        (quoted if needs_quotes else writer).writerow(cells)
         count += 1
     sys.stdout.flush()
     return count

@@ -93,7 +93,7 @@ def add(
         {
             "kind": kind,
             "temperature_k": _quantity(temperature, "temperature", "--temperature"),
-            "temperature_std_k": temperature_std,
+            "temperature_std_k": _temperature_std(temperature_std),
             "sigma_s_cm": _quantity(sigma, "conductivity", "--sigma"),
             "sigma_std_s_cm": _quantity(sigma_std, "conductivity", "--sigma-std"),
             "resistance_ohm": _quantity(resistance, "resistance", "--resistance"),
@@ -134,6 +134,19 @@ def add(
             info(f"  Arrhenius updated: {fit_line}")
     else:
         info(f"{label}: measurement {number}: {kind} = {value} {unit or ''}".rstrip())
+
+
+def _temperature_std(text: str | None) -> str | None:
+    """``--temperature-std`` with its unit: a bare number is refused, as for every quantity
+    whose option does not name the unit (the record's field ``temperature_std_k`` does)."""
+    from matdoe.tables import is_bare_number
+
+    if text is not None and is_bare_number(text):
+        raise InvalidRecordError(
+            f"--temperature-std: {text.strip()!r} has no unit; write it with one, e.g. '0.5K' "
+            "or '0.5C' (a difference of 1 °C is 1 K)"
+        )
+    return text
 
 
 def _quantity(value: str | None, kind: str, option: str) -> float | None:

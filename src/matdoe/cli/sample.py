@@ -21,7 +21,7 @@ from matdoe.cli.common import (
     parse_assignments,
     transaction,
 )
-from matdoe.errors import InvalidRecordError
+from matdoe.errors import InvalidRecordError, NotFoundError
 
 app = new_app("Batches: record, import, list and show samples with their recipes.")
 
@@ -174,6 +174,10 @@ def add(
 
     values: dict[str, Any] = {}
     if from_suggestion is not None:
+        if not 1 <= from_suggestion <= 2**31 - 1:  # 32-bit ids: PostgreSQL would not look
+            raise NotFoundError(
+                f"unknown suggestion {from_suggestion}; see `matdoe suggestion list`"
+            )
         values = _suggested_values(ctx, from_suggestion)
     label = _ask(label, "Label of the batch", "--label")
     host = _ask(host or values.get("host"), "Host salt (e.g. Na2B12H12)", "--host")
@@ -296,6 +300,9 @@ def _check_filter(flt: Any) -> None:
     """Refuse filters that can only match nothing by mistake: NaN, reversed ranges, a bad source."""
     import math
 
+    if flt.scaffold is not None and not flt.scaffold.strip():
+        # empty, it filtered nothing: every sample was listed as if of that scaffold
+        raise InvalidRecordError("--silica is empty; give a scaffold, e.g. A200, or leave it out")
     for name, value in (("--vol-min", flt.vol_min), ("--vol-max", flt.vol_max)):
         if value is not None and not math.isfinite(value):
             raise InvalidRecordError(f"{name} {value}: give a number of vol%, e.g. 20")
@@ -529,7 +536,8 @@ def edit(
         [],
         "--set",
         help="field=value, e.g. --set milling_h=4h --set notes='re-milled' "
-        "--set pellet.thickness_cm=320um; --set scaffold=none for the salt alone (0 vol%)",
+        "--set pellet.thickness_cm=320um; --set scaffold=none for the salt alone (0 vol%); "
+        """--set 'extra={"jar": "J2"}' (a JSON object)""",
     ),
     reason: str | None = typer.Option(None, help="why, kept in the history"),
     force: bool = typer.Option(False, "--force", help=FORCE_OPTION_HELP),
@@ -539,6 +547,11 @@ def edit(
     from matdoe.db.store import refresh_fits, update_sample
 
     changes = _no_scaffold(parse_assignments(set_))
+    if isinstance(changes.get("extra"), str):
+        from matdoe.tables import parse_json
+
+        # As in an import file's extra column: a JSON object (checked by the record).
+        changes["extra"] = parse_json(changes["extra"], "--set extra")
     with transaction(ctx) as session:
         sample = update_sample(session, label, changes, force=force)
         annotate(sample, reason)

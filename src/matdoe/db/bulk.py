@@ -6,7 +6,8 @@ sequence, and so that the write lock is held only while finished rows are insert
 1. :func:`prepare_samples`, outside any write transaction: stream the file's records, resolve
    materials, compute masses and conductivities, check labels and suggestions against the
    database, and spool the finished rows to a private temporary file. Memory holds one chunk of
-   rows plus, per sample, what its later measurements need (its position and pellet geometry).
+   rows plus, per sample, what its later measurements need (its position and pellet geometry)
+   and a 16-byte digest of each of its measurements (one repeated exactly is refused).
 2. :func:`write_samples`, in the caller's one transaction: check labels and suggestions again,
    claim the suggestions (a conditional UPDATE), allocate ids (SQLite: after ``max(id)``, under
    the write lock; PostgreSQL: one ``nextval`` query per chunk and table), insert the rows
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import array
 import datetime as dt
+import hashlib
+import json
 import logging
 import pickle
 import tempfile
@@ -43,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from matdoe.db.models import Fit, Material, Measurement, Pellet, Revision, Sample, Suggestion
 from matdoe.errors import DuplicateError, InvalidRecordError, NotFoundError
-from matdoe.records import PelletRecord, SampleRecord
+from matdoe.records import PelletRecord, SampleRecord, label_difference, label_key
 from matdoe.tables import Problems, SampleItem
 
 CHUNK = 5_000  # rows of one table per INSERT (and per spooled chunk)
@@ -69,6 +72,7 @@ class _SampleState:
     index: int
     pellet: _Geometry | None
     temperatures: set[float] | None = None  # distinct eis temperatures (K, 0.1) with a sigma
+    seen: set[bytes] | None = None  # digests of its measurements, to refuse a repeated one
 
 
 @dataclass
@@ -133,13 +137,34 @@ def check_suggestions(session: Session, ids: Iterable[int]) -> None:
 
 
 def _check_labels(session: Session, labels: Iterable[str]) -> None:
+    """No label of the file exists, nor one that differs from it only in case or look-alikes.
+
+    The look-alikes are found by reading every stored label once (their keys are not in the
+    database; memory holds only the file's keys).
+    """
     from matdoe.db.store import bulk_labels
 
-    existing = bulk_labels(session, labels)
+    wanted = list(labels)
+    existing = bulk_labels(session, wanted)
     if existing:
         first = sorted(existing)[0]
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise DuplicateError(f"sample {first!r} already exists{more}; nothing was imported")
+    keys = {label_key(label): label for label in wanted}
+    clashes: list[tuple[str, str]] = []
+    query = select(Sample.label).execution_options(yield_per=CHUNK)
+    for stored in session.scalars(query):
+        new = keys.get(label_key(stored))
+        if new is not None:
+            clashes.append((new, stored))
+    if clashes:
+        new, stored = min(clashes)
+        more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+        raise DuplicateError(
+            f"sample {new!r} differs from the existing sample {stored!r} "
+            f"{label_difference(new, stored)}{more}; labels are unique regardless of case: use "
+            "the existing label or choose a clearly different one; nothing was imported"
+        )
 
 
 def prepare_samples(
@@ -172,6 +197,7 @@ def prepare_samples(
     prepared = PreparedImport(spool=tempfile.TemporaryFile(prefix="matdoe-import-"))  # noqa: SIM115
     materials: dict[str, Material] = {}
     suggestions: dict[int, str] = {}
+    label_keys: dict[str, str] = {}  # label_key -> the file's label
     now = utcnow_naive()
 
     def check(label: str, found: list[str], where: str) -> None:
@@ -190,6 +216,15 @@ def prepare_samples(
         assert record is not None
         if record.label in prepared.samples:
             raise InvalidRecordError(f"{item.where}: the label {record.label!r} repeats")
+        key = label_key(record.label)
+        earlier = label_keys.get(key)
+        if earlier is not None:
+            raise InvalidRecordError(
+                f"{item.where}: the label {record.label!r} differs from {earlier!r} of this "
+                f"file {label_difference(record.label, earlier)}; labels are unique regardless "
+                "of case: use one label for both, or clearly different ones"
+            )
+        label_keys[key] = record.label
         host = material(record.host)
         scaffold = material(record.scaffold) if record.scaffold else None
         _check_roles(record.label, host, scaffold)
@@ -229,6 +264,17 @@ def prepare_samples(
         if state is None:  # only a broken reader yields a measurement before its sample
             raise InvalidRecordError(f"{item.where}: measurement of an unknown sample")
         assert item.measurement is not None
+        canonical = json.dumps(item.measurement.model_dump(mode="json"), sort_keys=True)
+        digest = hashlib.blake2b(canonical.encode(), digest_size=16).digest()
+        if state.seen is None:
+            state.seen = set()
+        if digest in state.seen:
+            raise InvalidRecordError(
+                f"{item.where}: repeats an earlier measurement of sample {item.label!r} "
+                "exactly (a row pasted twice?); repeated runs at one temperature differ in "
+                "their value, or give each its run number"
+            )
+        state.seen.add(digest)
         values = measurement_values(
             item.measurement,
             label=item.label,

@@ -134,6 +134,10 @@ def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
 # --------------------------------------------------------------------------- export
 
 
+#: Suffixes of single files an export target may not have (without .json it is a folder).
+FILE_SUFFIXES = {".csv", ".tsv", ".txt", ".yaml", ".yml", ".xlsx", ".xls", ".db", ".sqlite", ".zip"}
+
+
 def is_json_target(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
@@ -167,6 +171,13 @@ def check_target(path: Path, *, force: bool = False) -> None:
             f"cannot export to {path}: the folder {parent} does not exist; create it first"
         )
     if not path.exists() and not path.is_symlink():
+        if path.suffix.lower() in FILE_SUFFIXES:
+            # `export lab.csv` would write a folder named lab.csv, not the file it promises.
+            raise InvalidRecordError(
+                f"cannot export to {path}: a {path.suffix} name promises one file, and an "
+                "export is a .json file or a folder of CSV files (one per table); name it "
+                f"{path.with_suffix('.json').name} or {path.stem}-backup"
+            )
         return
     if is_json_target(path):
         if path.is_dir():
@@ -479,7 +490,10 @@ def _read_file(path: Path, *, verify: bool) -> dict[str, Any]:
 
     document = read_structured(path, limit=MAX_JSON_BYTES)
     if not isinstance(document, dict):
-        raise InvalidRecordError(f"{path.name}: not a matdoe export (expected an object)")
+        raise InvalidRecordError(
+            f"{path.name}: not a matdoe export (expected an object); to add samples from a "
+            "table use `matdoe sample import`"
+        )
     tables = _check_header(document, path.name, verify=verify)
     raw = document.get("tables")
     if not isinstance(raw, dict):

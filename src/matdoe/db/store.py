@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,9 @@ from matdoe.records import (
     MeasurementRecord,
     PelletRecord,
     SampleRecord,
+    canonical_value,
+    label_difference,
+    label_key,
     parse_record,
 )
 
@@ -99,8 +103,20 @@ def add_material(session: Session, record: MaterialRecord) -> Material:
     return material
 
 
+def _utf8(text: str, what: str) -> None:
+    """Refuse a name that is not text (bytes of another encoding read from the command line
+    arrive as lone surrogates, which no database driver can send)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotFoundError(
+            f"unknown {what} {text!r}: it is not UTF-8 text; check the terminal's encoding"
+        ) from None
+
+
 def find_material(session: Session, name: str, *, kind: str | None = None) -> Material:
     """A material by exact name, else by a unique case-insensitive suffix ("A200")."""
+    _utf8(name, "material")
     material = session.scalar(select(Material).where(Material.name == name))
     if material is not None:
         return material
@@ -386,13 +402,29 @@ def _mass_vol_problem(
 
 def sample_problems(record: SampleRecord, host: Material, scaffold: Material | None) -> list[str]:
     """Implausible values of a sample record and its pellet (see :mod:`matdoe.plausibility`)."""
-    found = problems({"milling_h": record.milling_h, "batch_mg": record.batch_mg})
+    found = problems(
+        {
+            "milling_h": record.milling_h,
+            "batch_mg": record.batch_mg,
+            "milling_rpm": record.milling_rpm,
+            "ball_to_powder": record.ball_to_powder,
+            "mill_on_min": record.mill_on_min,
+            "mill_off_min": record.mill_off_min,
+            "ball_diameter_mm": record.ball_diameter_mm,
+        }
+    )
     mass_vol = _mass_vol_problem(record, host, scaffold)
     if mass_vol:
         found.append(mass_vol)
     if record.pellet is not None:
         pellet = record.pellet
-        found += problems({"thickness_cm": pellet.thickness_cm, "area_cm2": pellet.area_cm2})
+        found += problems(
+            {
+                "thickness_cm": pellet.thickness_cm,
+                "area_cm2": pellet.area_cm2,
+                "pressure_mpa": pellet.pressure_mpa,
+            }
+        )
         dense = pellet_density_problem(
             pellet.mass_mg,
             pellet.thickness_cm,
@@ -415,6 +447,7 @@ def add_sample(session: Session, record: SampleRecord, *, force: bool = False) -
             f"sample {record.label!r} already exists; choose another label or look at it with "
             f"`matdoe sample show {record.label}`"
         )
+    refuse_label_like(session, record.label)
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
     _check_roles(record.label, host, scaffold)
@@ -484,19 +517,67 @@ def _claim_suggestion(session: Session, suggestion_id: int) -> None:
         )
 
 
-def find_sample(session: Session, label: str) -> Sample:
-    """A sample by its label."""
-    sample = session.scalar(
-        select(Sample)
-        .where(Sample.label == label)
-        .options(selectinload(Sample.measurements), selectinload(Sample.pellets))
+def labels_like(session: Session, label: str, *, other_than: int | None = None) -> list[str]:
+    """Labels other than ``label`` itself that differ from it only in case or look-alike
+    characters (:func:`matdoe.records.label_key`), by label.
+
+    Compared in Python, not with SQL's ``lower()``: SQLite's folds only ASCII, PostgreSQL's
+    follows the database's locale; this way both back ends find the same labels.
+    """
+    key = label_key(label)
+    query = select(Sample.id, Sample.label).execution_options(yield_per=5000)
+    return sorted(
+        other
+        for ident, other in session.execute(query)
+        if ident != other_than and other != label and label_key(other) == key
     )
-    if sample is None:
-        raise NotFoundError(f"unknown sample {label!r}; list the samples with `matdoe sample list`")
-    return sample
+
+
+def refuse_label_like(session: Session, label: str, *, other_than: int | None = None) -> None:
+    """Refuse a new label that differs from an existing one only in case or look-alikes.
+
+    ``S1`` and ``s1`` side by side are nearly always one batch recorded twice by a typo.
+
+    Raises:
+        DuplicateError: naming the existing label.
+    """
+    clash = labels_like(session, label, other_than=other_than)
+    if clash:
+        raise DuplicateError(
+            f"sample {label!r} differs from the existing sample {clash[0]!r} "
+            f"{label_difference(label, clash[0])}; labels are unique regardless of case: use "
+            f"{clash[0]!r} (`matdoe sample show {clash[0]}`) or choose a clearly different label"
+        )
+
+
+def find_sample(session: Session, label: str) -> Sample:
+    """A sample by its exact label.
+
+    A label that is not there but differs from one that is only in case (or look-alike
+    characters) is refused with "did you mean", never silently taken; only the same text in
+    another Unicode composition (an accented letter as one character or two) is the same label.
+    """
+    _utf8(label, "sample")
+    options = (selectinload(Sample.measurements), selectinload(Sample.pellets))
+    sample = session.scalar(select(Sample).where(Sample.label == label).options(*options))
+    if sample is not None:
+        return sample
+    similar = labels_like(session, label)
+    composed = unicodedata.normalize("NFC", label)
+    same = [other for other in similar if unicodedata.normalize("NFC", other) == composed]
+    if len(same) == 1:
+        return session.scalars(
+            select(Sample).where(Sample.label == same[0]).options(*options)
+        ).one()
+    if similar:
+        shown = " or ".join(repr(other) for other in similar[:3])
+        raise NotFoundError(f"unknown sample {label!r}; did you mean {shown}?")
+    raise NotFoundError(f"unknown sample {label!r}; list the samples with `matdoe sample list`")
 
 
 PELLET_PREFIX = "pellet."
+#: The largest id a row can have (integer columns are 32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def update_sample(
@@ -534,10 +615,10 @@ def update_sample(
     record = parse_record(SampleRecord, current, where=f"sample {label!r}")
     if record.model_dump() == {**before, "measurements": []}:
         raise InvalidRecordError(f"sample {label!r} already has these values; nothing changed")
-    if record.label != sample.label and (
-        session.scalar(select(Sample.id).where(Sample.label == record.label)) is not None
-    ):
-        raise DuplicateError(f"sample {record.label!r} already exists; choose another label")
+    if record.label != sample.label:
+        if session.scalar(select(Sample.id).where(Sample.label == record.label)) is not None:
+            raise DuplicateError(f"sample {record.label!r} already exists; choose another label")
+        refuse_label_like(session, record.label, other_than=sample.id)
     host = find_material(session, record.host)
     scaffold = find_material(session, record.scaffold) if record.scaffold else None
     _check_roles(label, host, scaffold)
@@ -962,15 +1043,21 @@ def measurement_values(
 
 
 def measurement_problems(values: dict[str, Any]) -> list[str]:
-    """Implausible values of a conductivity measurement (temperature, L, A, sigma)."""
+    """Implausible values of a conductivity measurement (temperature and its uncertainty, L, A,
+    sigma), or of the value of another kind (an LSV potential, a critical current density)."""
     if values.get("kind") != "eis":
-        return []
+        value = canonical_value(values.get("kind") or "", values.get("value"), values.get("unit"))
+        if value is None:
+            return []
+        # named as the user gave it: the measurement's value, not the guard's field
+        return [p.replace(value[0], "value", 1) for p in problems(dict([value]))]
     return problems(
         {
             "temperature_k": values.get("temperature_k"),
             "thickness_cm": values.get("thickness_cm"),
             "area_cm2": values.get("area_cm2"),
             "sigma_s_cm": values.get("sigma_s_cm"),
+            "temperature_std_k": values.get("temperature_std_k"),
         }
     )
 
@@ -1058,7 +1145,10 @@ def _celsius(temperature_k: float | None) -> str:
 
 def find_measurement(session: Session, measurement_id: int) -> Measurement:
     """A measurement by its id (``matdoe measure list`` shows them)."""
-    measurement = session.get(Measurement, measurement_id)
+    # Ids are 32-bit: PostgreSQL refuses a larger one as "integer out of range" where SQLite
+    # finds nothing; both say what it is.
+    in_range = 1 <= measurement_id <= MAX_ID
+    measurement = session.get(Measurement, measurement_id) if in_range else None
     if measurement is None:
         raise NotFoundError(
             f"unknown measurement {measurement_id}; `matdoe measure list LABEL` shows the ids"
