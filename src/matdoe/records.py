@@ -188,7 +188,21 @@ Str255 = Annotated[Annotated[str, Field(max_length=255), _LINE] | None, _BLANK]
 NonNegative = _NONNEG | None
 
 
-Name = Annotated[str, Field(min_length=1, max_length=120), _LINE]
+def _visible(value: Any) -> Any:
+    """Refuse invisible format characters in a name or label (a zero-width space, a soft hyphen,
+    a byte-order mark): "S1" with one looks like "S1" on every screen and is another label."""
+    if isinstance(value, str) and not value.isascii():
+        for i, char in enumerate(value):
+            if unicodedata.category(char) == "Cf":
+                raise ValueError(
+                    f"holds the invisible character U+{ord(char):04X} "
+                    f"({unicodedata.name(char, 'a format character').lower()}) at position "
+                    f"{i + 1}; type the name again without it"
+                )
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=120), _LINE, AfterValidator(_visible)]
 
 # Dashes that look like the hyphen-minus a keyboard types (a word processor's en dash, the
 # minus sign); NFKC already maps the full-width and small hyphens.
