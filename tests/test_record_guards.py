@@ -51,6 +51,23 @@ def test_an_explicit_blank_vol_pct_is_kept_as_not_stated(
     assert _sample(dump, "J0")["scaffold_vol_pct"] is None
 
 
+@pytest.mark.parametrize("label", ["001", "2024-05-01", "yes"])
+def test_an_unquoted_yaml_label_read_as_a_number_or_date_says_to_quote_it(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path, label: str
+) -> None:
+    path = tmp_path / "rows.yaml"
+    path.write_text(
+        f"- label: {label}\n  host: Na2B12H12\n  scaffold: SiO2-A200\n"
+        "  scaffold_vol_pct: 35\n  milling_h: 4 h\n"
+    )
+    before = dump()
+    refused(cli("sample", "import", str(path)), "field 'label'", "put the text in quotes")
+    assert dump() == before
+    path.write_text(path.read_text().replace(f"label: {label}", f"label: '{label}'"))
+    assert cli("sample", "import", str(path)).exit_code == 0
+    assert _sample(dump, label)["scaffold_vol_pct"] == 35
+
+
 @pytest.mark.parametrize("value", [True, False])
 def test_a_json_yes_no_value_is_no_number(
     cli: Any, materials: Any, dump: Any, tmp_path: Path, value: bool

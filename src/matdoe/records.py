@@ -326,7 +326,9 @@ class _Record(BaseModel):
                 field = cls.model_fields.get(key) if isinstance(key, str) else None
                 if isinstance(value, bool) and field is not None and "bool" not in str(field):
                     raise ValueError(
-                        f"field {key!r} takes a number or text, not {json.dumps(value)}"
+                        f"field {key!r} takes a number or text, not {json.dumps(value)} (a YAML "
+                        "file reads an unquoted yes, no, on or off as true or false: put the "
+                        "text in quotes)"
                     )
         return data
 
@@ -1056,6 +1058,12 @@ def _describe(error: Mapping[str, Any]) -> str:
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {text})"
     if shown and (repr(given) in message or text in message):
         shown = ""  # the message names the value already
+    if error.get("type") == "string_type" and isinstance(
+        given, bool | int | float | dt.date | dt.time
+    ):
+        # YAML reads an unquoted 001 as 1, 2024-05-01 as a date and yes as true.
+        shown += "; a YAML file reads unquoted 001, 2024-05-01 or yes as a number, date or "
+        shown += "true: put the text in quotes"
     if loc and not message.startswith(("field ", loc.split(".")[-1])):
         return f"field {loc!r}: {message}{shown}"
     return f"{message}{shown}"
