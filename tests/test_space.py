@@ -266,3 +266,11 @@ def test_covering_widens_to_the_data_by_whole_steps(space: SearchSpace) -> None:
         space.covering(data.assign(silica="SiO2-Q"))  # descriptors unknown: cannot place it
     plain = SearchSpace([Categorical("c", ["a"]), Float("x", 0, 1)])
     assert plain.covering(pd.DataFrame({"c": ["b"], "x": [0.5]}))["c"].choices == ("a", "b")
+
+
+def test_a_step_larger_than_the_range_is_refused() -> None:
+    with pytest.raises(InvalidRecordError, match="step 100 is larger than the range"):
+        Float("vol_pct", 5, 60, step=100)
+    with pytest.raises(InvalidRecordError, match="step 5 is larger than the range"):
+        Int("n_balls", 1, 3, step=5)
+    assert Float("vol_pct", 5, 5, step=0.5).grid_high == 5.0  # a fixed value stays possible
