@@ -750,3 +750,23 @@ def test_an_unnamed_column_is_named_by_its_position(
     before = dump()
     refused(cli("sample", "import", path), "column 6 has no name", "trailing separator")
     assert dump() == before
+
+
+def test_a_measurement_added_twice_is_refused_and_a_second_run_round_trips(
+    cli: Any, materials: Any, dump: Any, tmp_path: Path
+) -> None:
+    assert cli(*ADD, "--thickness", "320um", "--area", "0.785cm2").exit_code == 0
+    reading = ["measure", "add", "W-1", "--temperature", "30C", "--resistance", "1450ohm"]
+    assert cli(*reading).exit_code == 0
+    before = dump()
+    refused(cli(*reading), "repeats measurement", "--run 2")  # the shell's history, run twice
+    assert dump() == before
+    assert cli(*reading, "--run", "2").exit_code == 0
+    # Its export is read back by `sample import` (which refuses a row repeated exactly).
+    shown = cli("sample", "show", "W-1", "-f", "csv")
+    assert shown.exit_code == 0
+    path = tmp_path / "w2.csv"
+    path.write_text(shown.stdout.replace("\nW-1,", "\nW-2,"))  # the same batch, relabelled
+    result = cli("sample", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert len([m for m in dump()["measurement"] if m["run"] == 2]) == 2

@@ -1100,11 +1100,37 @@ def add_measurement(
             f"{_celsius(earlier.temperature_k)}); see `matdoe measure list {sample.label}`, or "
             "store it again with --allow-duplicate"
         )
+    same = None if allow_duplicate else _same_values(sample, values)
+    if same is not None:
+        # A command run twice (the shell's history) stores one reading as two: two runs of one
+        # pellet at one temperature carry their run numbers, so that they stay two rows in an
+        # export that `sample import` reads back (it refuses a row repeated exactly).
+        raise DuplicateError(
+            f"{where} of {sample.label!r} repeats measurement {same.id} exactly "
+            f"({_celsius(same.temperature_k)}); if it is another run at this temperature, give "
+            "it its run number (--run 2), or see `matdoe measure list "
+            f"{sample.label}`"
+        )
     measurement = Measurement(**values)
     annotate(measurement, note)
     sample.measurements.append(measurement)
     session.flush()
     return measurement
+
+
+#: What makes two measurements of one sample the same reading (not their ids, dates or notes).
+_READING = (
+    "kind", "temperature_k", "direction", "run", "resistance_ohm", "sigma_s_cm", "value", "unit",
+    "thickness_cm", "area_cm2", "details",
+)  # fmt: skip
+
+
+def _same_values(sample: Sample, values: dict[str, Any]) -> Measurement | None:
+    """A measurement of ``sample`` with the same reading as ``values``, or None."""
+    for other in sample.measurements:
+        if all(getattr(other, key) == values.get(key) for key in _READING):
+            return other
+    return None
 
 
 def store_raw_file(session: Session, name: str, content: bytes) -> RawFile:
