@@ -179,6 +179,8 @@ VOL = "{type: float, name: vol_pct, field: scaffold_vol_pct, low: 5.0, high: 60.
         (VOL, VOL.replace("60.0", "160"), ["'vol_pct': high 160", "scaffold_vol_pct", "<= 100"]),
         (VOL, VOL.replace("5.0", "-5"), ["'vol_pct': low -5", ">= 0"]),
         (VOL, VOL.replace("60.0", "5.0"), ["'vol_pct': low 5 is not below high 5"]),
+        # a campaign that could only ever propose 5 vol%
+        (VOL, VOL.replace("0.5}", "100}"), ["'vol_pct': step 100 is larger than the range 5-60"]),
         ("high: 12.0, step: 0.25", "high: 5000, step: 0.25", ["'milling_h': high 5000", "1000 h"]),
         ("temperature_c: 30.0}", "temperature_c: 1000}", ["temperature_c 1000", "150–800 K"]),
     ],

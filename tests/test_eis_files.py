@@ -50,6 +50,7 @@ def _rows(spectrum: Any) -> np.ndarray:
         ("eis_gamry_text_in_unused_columns.DTA", "Freq, Zreal, Zimag"),
         ("eis_micro_ohm.csv", "Z' (µΩ)"),
         ("eis_spaced_prefix.csv", "Frequency (k Hz), Z' (k Ohm)"),
+        ("eis_glued_units.csv", "FreqHz, ZreOhm, ZimOhm"),  # the m of Zim is no milli
     ],
 )
 def test_layouts_are_read_to_the_same_numbers(name, columns, reference):

@@ -714,6 +714,12 @@ def test_init_refuses_a_database_it_cannot_keep(
         (["measure", "edit", "99999999999", "--set", "notes=x", "--yes"], "unknown measurement"),
         (["measure", "delete", "99999999999", "--yes"], "unknown measurement 99999999999"),
         ([*ADD, "--from-suggestion", "99999999999"], "unknown suggestion 99999999999"),
+        (["suggestion", "abandon", "99999999999999999999"], "unknown suggestion"),
+        (["suggestion", "abandon", "99999999999"], "unknown suggestion 99999999999"),
+        (
+            ["tell", "99999999999", "-l", "Z9", "-t", "30C", "--sigma", "1mS/cm"],
+            "unknown suggestion 99999999999",
+        ),
     ],
 )
 def test_an_id_beyond_32_bits_is_unknown_on_every_database(

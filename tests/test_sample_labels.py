@@ -167,6 +167,8 @@ def test_a_label_that_is_no_text_is_one_line_not_a_traceback(lab: Any) -> None:
     """Bytes of another encoding reach Python as lone surrogates, which no driver can send."""
     refused(lab("sample", "show", "S\udcff"), "not UTF-8 text")
     refused(lab("material", "show", "S\udcff"), "not UTF-8 text")
+    refused(lab("campaign", "show", "S\udcff"), "not UTF-8 text")
+    refused(lab("suggestion", "list", "--campaign", "S\udcff"), "not UTF-8 text")
 
 
 @pytest.mark.parametrize(
@@ -185,3 +187,20 @@ def test_a_label_with_an_invisible_character_is_refused(
     line = refused(lab("sample", "add", "--label", f"S-1{invisible}", *RECIPE))
     assert f"U+{ord(invisible):04X}" in line and "position 4" in line
     assert dump() == before
+
+
+def test_a_label_stored_with_an_invisible_character_still_loads_and_can_be_renamed(
+    lab: Any, dump: Any, db_url: str
+) -> None:
+    """A database written before the rule keeps working: shown, and mended by a rename."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE sample SET label = :new"), {"new": "S-1\u200b"})
+    engine.dispose()
+    shown = lab("sample", "show", "S-1\u200b")
+    assert shown.exit_code == 0, shown.output
+    renamed = lab("sample", "edit", "S-1\u200b", "--set", "label=S-1", "--reason", "mend")
+    assert renamed.exit_code == 0, renamed.output
+    assert _labels(dump) == ["S-1"]

@@ -268,9 +268,9 @@ def test_covering_widens_to_the_data_by_whole_steps(space: SearchSpace) -> None:
     assert plain.covering(pd.DataFrame({"c": ["b"], "x": [0.5]}))["c"].choices == ("a", "b")
 
 
-def test_a_step_larger_than_the_range_is_refused() -> None:
-    with pytest.raises(InvalidRecordError, match="step 100 is larger than the range"):
-        Float("vol_pct", 5, 60, step=100)
-    with pytest.raises(InvalidRecordError, match="step 5 is larger than the range"):
-        Int("n_balls", 1, 3, step=5)
-    assert Float("vol_pct", 5, 5, step=0.5).grid_high == 5.0  # a fixed value stays possible
+def test_a_step_as_large_as_the_range_keeps_both_ends_despite_rounding() -> None:
+    # 0.3 - 0.1 = 0.19999999999999998 < 0.2: the grid still holds both ends
+    assert Float("x", 0.1, 0.3, step=0.2).grid_values().tolist() == pytest.approx([0.1, 0.3])
+    assert Float("x", 0.1, 0.9, step=0.2).restrict((0.3, 0.5)).grid_values().tolist() == (
+        pytest.approx([0.3, 0.5])
+    )

@@ -10,6 +10,7 @@ from matdoe.errors import InvalidRecordError
 from matdoe.tables import (
     MEASUREMENT_FIELDS,
     SAMPLE_FIELDS,
+    iter_csv_rows,
     read_csv_rows,
     read_materials,
     read_samples,
@@ -147,3 +148,44 @@ def test_written_csv_reads_back_as_the_same_records(tmp_path: Path) -> None:
     write_csv(path, rows, columns + pellet_columns)
     again = read_samples(path)
     assert again == records
+
+
+HEAD = "label;host;scaffold;pellet_thickness_cm;pellet_area_cm2;temperature_c;resistance_ohm\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "resistance", "note"),
+    [
+        ("T;Na2B12H12;SiO2-A200;0.032;0.785;30;2,500", 2500.0, "thousands separators"),
+        ("T;Na2B12H12;SiO2-A200;0,032;0,785;30;2,500", 2.5, "decimal commas read"),
+        ("T;Na2B12H12;SiO2-A200;0,032;0,785;30;1,4e3", 1400.0, "decimal commas read"),
+    ],
+)
+def test_a_comma_before_three_digits_is_read_as_the_file_decides(
+    tmp_path: Path, row: str, resistance: float, note: str
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(HEAD + row + "\n", encoding="utf-8")
+    notes: list[str] = []
+    (read,) = list(iter_csv_rows(path, notes=notes))
+    assert float(read["resistance_ohm"]) == resistance
+    assert len(notes) == 1 and note in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("row", "needles"),
+    [
+        # nothing in the file says whether 2,500 is 2.5 or 2500 ohm
+        ("T;Na2B12H12;SiO2-A200;32 um;1 cm2;30;2,500", ["line 2, column 7", "'2,500'"]),
+        ("T;Na2B12H12;SiO2-A200;0,032;0.785;30;2500", ["'0,032' (a decimal comma)", "'0.785'"]),
+    ],
+)
+def test_a_comma_the_file_does_not_decide_or_mixed_separators_are_refused(
+    tmp_path: Path, row: str, needles: list[str]
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(HEAD + row + "\n", encoding="utf-8")
+    with pytest.raises(InvalidRecordError) as caught:
+        list(iter_csv_rows(path))
+    for needle in needles:
+        assert needle in str(caught.value)

@@ -188,10 +188,11 @@ Str255 = Annotated[Annotated[str, Field(max_length=255), _LINE] | None, _BLANK]
 NonNegative = _NONNEG | None
 
 
-def _visible(value: Any) -> Any:
-    """Refuse invisible format characters in a name or label (a zero-width space, a soft hyphen,
-    a byte-order mark): "S1" with one looks like "S1" on every screen and is another label."""
-    if isinstance(value, str) and not value.isascii():
+def _visible(value: Any, info: ValidationInfo) -> Any:
+    """Refuse invisible format characters in a new name or label (a zero-width space, a soft
+    hyphen, a byte-order mark): "S1" with one looks like "S1" on every screen and is another
+    label. A name stored before this rule still loads, so that it can be shown and renamed."""
+    if isinstance(value, str) and not value.isascii() and not _stored(info):
         for i, char in enumerate(value):
             if unicodedata.category(char) == "Cf":
                 raise ValueError(
@@ -586,7 +587,8 @@ class MeasurementRecord(_Record):
                 raise ValueError(
                     f"an impedance measurement keeps its number in sigma_s_cm or "
                     f"resistance_ohm, not in {given[0]}; value and unit are for the other "
-                    "kinds (lsv, ccd, ...)"
+                    "kinds (lsv, ccd, ...): leave them out (on an edit, clear them with --set "
+                    "value= --set unit=)"
                 )
         else:
             if self.value is None:

@@ -398,6 +398,55 @@ def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
 _DECIMAL_COMMA = re.compile(r"^([-+]?\d+),(\d+(?:[eE][-+]?\d+)?)(\s*[^\d,;]*)$")
 
 
+# "2,500" (or "2,500 ohm"): a decimal comma or a thousands separator, as the file decides.
+_AMBIGUOUS_COMMA = re.compile(r"^[-+]?[1-9]\d{0,2},\d{3}(\s*[^\d,;.eE][^\d,;]*)?$")
+# "0.032", "1.4e-3 S/cm": a number with a decimal point.
+_POINT_NUMBER = re.compile(r"^[-+]?\d*\.\d+(?:[eE][-+]?\d+)?(\s*[^\d,;.]*)$")
+
+
+def _commas_group_thousands(path: Path, delimiter: str, notes: list[str] | None) -> bool:
+    """Whether a comma before three digits ("2,500") groups thousands in this file.
+
+    Decided by the file's other numbers: a decimal comma ("35,5", "0,500", "1,4e-3") says no, a
+    decimal point ("0.032") says yes (and a note says so). Refuses a file with both, and one with
+    such a comma and neither.
+    """
+    comma = point = unsure = None
+    reader = csv.reader(
+        (line + "\n" for line in _uncommented(_file_lines(path))), delimiter=delimiter
+    )
+    for row in _csv_rows(reader, path):
+        for j, raw in enumerate(row):
+            cell = raw.strip()
+            if _AMBIGUOUS_COMMA.match(cell):
+                unsure = unsure or (reader.line_num, j + 1, cell)
+            elif _DECIMAL_COMMA.match(cell):
+                comma = comma or (reader.line_num, j + 1, cell)
+            elif _POINT_NUMBER.match(cell):
+                point = point or (reader.line_num, j + 1, cell)
+        if comma and point:
+            break
+    if comma and point:
+        raise InvalidRecordError(
+            f"{path.name}: line {comma[0]}, column {comma[1]} is {comma[2]!r} (a decimal comma) "
+            f"but line {point[0]}, column {point[1]} is {point[2]!r} (a decimal point); write "
+            "the numbers with one decimal separator"
+        )
+    if unsure and not comma and not point:
+        line, column, cell = unsure
+        raise InvalidRecordError(
+            f"{path.name}: line {line}, column {column} is {cell!r}: a decimal comma "
+            f"({cell.replace(',', '.', 1)}) or a thousands separator ({cell.replace(',', '', 1)})? "
+            "nothing in the file tells; write the number without a thousands separator"
+        )
+    if unsure and point and notes is not None:
+        notes.append(
+            f"{path.name}: commas read as thousands separators (e.g. {unsure[2]!r} on line "
+            f"{unsure[0]}), as the file's decimal point on line {point[0]} ({point[2]!r}) says"
+        )
+    return bool(unsure and point)
+
+
 def iter_csv_rows(
     path: Path, *, allow_empty: bool = False, notes: list[str] | None = None
 ) -> Iterator[CsvRow]:
@@ -409,7 +458,10 @@ def iter_csv_rows(
 
     In a file separated by ``;`` or tabs, as spreadsheets in many European locales write it, a
     number written with a decimal comma ("35,5", "1,4e-3", "35,5 %") is read with a decimal
-    point, and ``notes`` (when given) gets one line saying so.
+    point, and ``notes`` (when given) gets one line saying so. A comma before exactly three
+    digits ("2,500") could also group thousands: the file's other numbers decide (a decimal
+    comma elsewhere, "35,5", or a decimal point, "0.032", which makes it 2500 and is said); a
+    file whose numbers do not decide it, or that mixes decimal commas and points, is refused.
     """
     lines = _uncommented(_file_lines(path))
     skipped: list[str] = []
@@ -436,6 +488,8 @@ def iter_csv_rows(
     header: list[str] | None = None
     count = 0
     decimal_comma = False
+    # What a comma before three digits is: decided by a first pass over the file's numbers.
+    thousands = delimiter != "," and _commas_group_thousands(path, delimiter, notes)
     for row in _csv_rows(reader, path):
         if not any(cell.strip() for cell in row):
             continue
@@ -453,7 +507,9 @@ def iter_csv_rows(
         if delimiter != ",":
             for j, cell in enumerate(cells):
                 match = _DECIMAL_COMMA.match(cell)
-                if match:
+                if match and thousands and _AMBIGUOUS_COMMA.match(cell):
+                    cells[j] = cell.replace(",", "", 1)
+                elif match:
                     cells[j] = f"{match.group(1)}.{match.group(2)}{match.group(3)}"
                     if notes is not None and not decimal_comma:
                         notes.append(

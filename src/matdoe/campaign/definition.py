@@ -204,6 +204,14 @@ class CampaignDefinition:
                     f"{where}: parameter {p.name!r}: low {d['low']:g} is not below high "
                     f"{d['high']:g}; give a range (a value every batch shares belongs in recipe)"
                 )
+            step = d.get("step")
+            span = d["high"] - d["low"]
+            if step is not None and step > span * (1 + 1e-9):
+                raise InvalidRecordError(
+                    f"{where}: parameter {p.name!r}: step {step:g} is larger than the range "
+                    f"{d['low']:g}-{d['high']:g}, so only {d['low']:g} could be proposed; give "
+                    "a smaller step"
+                )
             field = self.fields[p.name]
             limits = _field_limits(field)
             bound = BOUNDS.get(field)

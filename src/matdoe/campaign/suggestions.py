@@ -122,7 +122,9 @@ def record_suggestions(
 
 
 def find_suggestion(session: Session, suggestion_id: int) -> Suggestion:
-    suggestion = session.get(Suggestion, suggestion_id)
+    """A suggestion by its id (ids are 32-bit: a larger one is unknown on every back end)."""
+    in_range = 1 <= suggestion_id <= 2**31 - 1
+    suggestion = session.get(Suggestion, suggestion_id) if in_range else None
     if suggestion is None:
         raise NotFoundError(f"unknown suggestion {suggestion_id}; see `matdoe suggestion list`")
     return suggestion

@@ -115,6 +115,13 @@ def _external_error(exc: Exception) -> Exception | None:
             from matdoe.db.engine import translate_error
 
             return translate_error(exc)
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason:
+        # Bytes of another encoding on the command line reach Python as lone surrogates, which
+        # no database driver or UTF-8 file can take.
+        text = exc.object if isinstance(exc.object, str) else ""
+        return InvalidRecordError(
+            f"{text!r} is not UTF-8 text; check the terminal's encoding (e.g. LANG=C.UTF-8)"
+        )
     if isinstance(exc, PermissionError):
         return DatabaseError(f"permission denied: {exc.filename}")
     if isinstance(exc, OSError) and exc.errno == 28:

@@ -34,7 +34,7 @@ of the column's quantity, which is refused. Frequencies must run one way: a swee
 back (two sweeps in one file) is refused, a frequency measured twice in a row is kept and
 reported. Every reader reports what it noticed in the spectrum's ``notes``.
 
-With ";", tabs or spaces between the cells, a comma in a number is a decimal comma or a
+With ";" or tabs between the cells, a comma in a number is a decimal comma or a
 thousands separator, and the file's numbers decide which: a comma followed by other than
 exactly three digits ("123,4", "1,000E+05") proves decimal commas, a decimal point ("1.5",
 "1,234.5") or two commas in a number ("1,000,000") prove thousands separators (reported). A
@@ -105,11 +105,11 @@ _THOUSANDS_COMMA = re.compile(r"^[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?$")
 _THOUSANDS_POINT = re.compile(r"^[-+]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?$")
 _NON_FINITE = ("nan", "inf", "-inf")
 # A unit in a header or a units row: a scale prefix (case-sensitive: mOhm, MOhm) on ohm or Hz.
-# Prefixes are case-sensitive on purpose (mHz vs MHz; "K" before ohm or Hz can only mean kilo);
-# a prefix may stand apart from the unit ("k Ohm") only after a non-letter, so that "Zim ohm" is
-# not read as milliohm.
+# Prefixes are case-sensitive on purpose (mHz vs MHz; "K" before ohm or Hz can only mean kilo).
+# A prefix counts only after a non-letter ("Z' (kOhm)", "Zre/kOhm", "k Ohm"), so that the m of
+# "ZimOhm" or "Zim ohm" is not read as milli.
 _UNIT_TEXT = re.compile(
-    r"(?:(?P<prefix>[kKMGmµμu])|(?<![A-Za-z])(?P<spaced>[kKMGmµμu])\s+)?"
+    r"(?:(?<![A-Za-z])(?P<prefix>[kKMGmµμu])\s*)?"
     r"(?P<base>(?i:ohms?|Ω|hz))(?P<area>\s*[·.*]?\s*(?i:cm))?"
 )
 _ANGULAR = re.compile(r"rad\s*/\s*s|\brad\b", re.IGNORECASE)
@@ -264,7 +264,7 @@ def _unit_of(text: str) -> tuple[str, float, str] | None:
         quantity = "frequency"
     else:
         quantity = "area-specific impedance" if match["area"] else "impedance"
-    prefix = match["prefix"] or match["spaced"] or ""
+    prefix = match["prefix"] or ""
     return quantity, _PREFIX[prefix], match.group(0).strip()
 
 

@@ -215,11 +215,6 @@ class _Numeric(Parameter):
                     f"parameter {self.name!r}: step must be positive, got {self.step!r}"
                 )
             object.__setattr__(self, "step", step)
-            if step > high - low > 0:
-                raise InvalidRecordError(
-                    f"parameter {self.name!r}: step {step:g} is larger than the range "
-                    f"[{low:g}, {high:g}], so only {low:g} could be proposed; give a smaller step"
-                )
         if self.log and low <= 0:
             raise InvalidRecordError(f"parameter {self.name!r}: log=True needs low > 0, got {low}")
 
