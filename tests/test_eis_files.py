@@ -51,6 +51,7 @@ def _rows(spectrum: Any) -> np.ndarray:
         ("eis_micro_ohm.csv", "Z' (µΩ)"),
         ("eis_spaced_prefix.csv", "Frequency (k Hz), Z' (k Ohm)"),
         ("eis_glued_units.csv", "FreqHz, ZreOhm, ZimOhm"),  # the m of Zim is no milli
+        ("eis_units_row_spaced_kohm.csv", "Z' [k Ohm]"),
     ],
 )
 def test_layouts_are_read_to_the_same_numbers(name, columns, reference):
@@ -143,6 +144,7 @@ def test_a_frequency_measured_twice_in_a_row_keeps_both_points_and_says_so(refer
             r"line 3, column 2 \(Z' \(Ohm\)\): the units row says 'kOhm' but the header says "
             "'Ohm'; correct one of them",
         ),
+        ("eis_units_row_ohm_cm2.csv", r"\"Z' \[Ohm-cm2\]\" is an area-specific impedance"),
     ],
 )
 def test_faulty_files_are_refused_in_one_line(name, message):

@@ -91,7 +91,7 @@ Arrays = tuple[NDArray[np.float64], NDArray[np.complex128], str]
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 # A cell of a units row under the header: "Hz", "kOhm", "[Ohm]", "Ohm cm2", "deg", "°C", "s".
 _UNIT_CELL = re.compile(
-    r"^[\[(]?\s*(?:[kKMmGµu]?(?:hz|ohms?|Ω)(?:\s*[·.*]?\s*cm(?:2|²|\^2)?)?|rad/s|rad|deg|°"
+    r"^[\[(]?\s*(?:[kKMmGµμu]?\s*(?:hz|ohms?|Ω)(?:\s*[-·.*]?\s*cm(?:2|²|\^2)?)?|rad/s|rad|deg|°"
     r"|°\s*c|degc|[mµun]?[sva]|min|h|k|%)\s*[)\]]?$",
     re.IGNORECASE,
 )
@@ -110,7 +110,7 @@ _NON_FINITE = ("nan", "inf", "-inf")
 # "ZimOhm" or "Zim ohm" is not read as milli.
 _UNIT_TEXT = re.compile(
     r"(?:(?<![A-Za-z])(?P<prefix>[kKMGmµμu])\s*)?"
-    r"(?P<base>(?i:ohms?|Ω|hz))(?P<area>\s*[·.*]?\s*(?i:cm))?"
+    r"(?P<base>(?i:ohms?|Ω|hz))(?P<area>\s*[-·.*]?\s*(?i:cm))?"
 )
 _ANGULAR = re.compile(r"rad\s*/\s*s|\brad\b", re.IGNORECASE)
 _PREFIX = {
