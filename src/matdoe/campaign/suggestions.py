@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matdoe.campaign.definition import CONDUCTIVITY, TEMPERATURE, CampaignDefinition
-from matdoe.db.models import Campaign, Material, Suggestion
+from matdoe.db.models import MAX_ID, Campaign, Material, Suggestion
 from matdoe.errors import InvalidRecordError, NotFoundError
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def record_suggestions(
 
 def find_suggestion(session: Session, suggestion_id: int) -> Suggestion:
     """A suggestion by its id (ids are 32-bit: a larger one is unknown on every back end)."""
-    in_range = 1 <= suggestion_id <= 2**31 - 1
+    in_range = 1 <= suggestion_id <= MAX_ID
     suggestion = session.get(Suggestion, suggestion_id) if in_range else None
     if suggestion is None:
         raise NotFoundError(f"unknown suggestion {suggestion_id}; see `matdoe suggestion list`")

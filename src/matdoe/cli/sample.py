@@ -21,7 +21,7 @@ from matdoe.cli.common import (
     parse_assignments,
     transaction,
 )
-from matdoe.errors import InvalidRecordError, NotFoundError
+from matdoe.errors import InvalidRecordError
 
 app = new_app("Batches: record, import, list and show samples with their recipes.")
 
@@ -174,10 +174,6 @@ def add(
 
     values: dict[str, Any] = {}
     if from_suggestion is not None:
-        if not 1 <= from_suggestion <= 2**31 - 1:  # 32-bit ids: PostgreSQL would not look
-            raise NotFoundError(
-                f"unknown suggestion {from_suggestion}; see `matdoe suggestion list`"
-            )
         values = _suggested_values(ctx, from_suggestion)
     label = _ask(label, "Label of the batch", "--label")
     host = _ask(host or values.get("host"), "Host salt (e.g. Na2B12H12)", "--host")

@@ -72,6 +72,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+#: The largest id a row can have: the integer id columns are 32-bit on PostgreSQL, so a larger
+#: id is unknown on every back end (looked up, PostgreSQL would refuse it as out of range).
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON}  # noqa: RUF012 (SQLAlchemy API)

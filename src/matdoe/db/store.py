@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from matdoe.db.bulk import check_suggestions, geometry_of
 from matdoe.db.history import annotate
 from matdoe.db.models import (
+    MAX_ID,
     Campaign,
     Fit,
     Material,
@@ -576,8 +577,6 @@ def find_sample(session: Session, label: str) -> Sample:
 
 
 PELLET_PREFIX = "pellet."
-#: The largest id a row can have (integer columns are 32-bit on PostgreSQL).
-MAX_ID = 2**31 - 1
 
 
 def update_sample(
